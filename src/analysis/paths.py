@@ -1,0 +1,16 @@
+"""All paths in one place. Everything is relative to the project root unless given."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(os.environ.get("WORKBENCH_ROOT", Path(__file__).resolve().parents[2]))
+RAW_DIR = PROJECT_ROOT / "data" / "raw"
+PROCESSED_DIR = PROJECT_ROOT / "data" / "processed"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+
+
+def processed_dir(code: str, base: Path | None = None) -> Path:
+    """Folder of the validated registry of municipality ``code``."""
+    return Path(base or PROCESSED_DIR) / code

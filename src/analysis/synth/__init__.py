@@ -1,0 +1,1 @@
+"""The synthetic demo registry with a known causal truth (``workbench synth``)."""

@@ -1,0 +1,215 @@
+"""The life course of every child: SDQ screenings, light support and specialist-care spells.
+
+One monthly loop over calendar time, vectorised over children (no loop over children). All random
+inputs are drawn once per child up front (:class:`Draws`), so that re-running the course under an
+intervention (arm a: start light support at a given time; arm b: never start) uses common random
+numbers: everything that the intervention does not change stays the same.
+
+Mechanics (per child, hazards per year, piecewise constant within a month):
+
+- light-support uptake ``h_u = base_u(age) * exp(covariates + 0.12 (SDQ - 8) + g_u sqrt(U) z_u) * boost``,
+  where ``boost`` is 9 in the 3 months after an SDQ signal and 2.5 in the 9 months after that;
+  no new start while an episode runs;
+- specialist care ``h_s = base_s(age, sex) * (c0 + c1 exp(beta S - beta^2/2) * active) * 1.6^[prior]``,
+  where ``active`` is 0 once a light-support start has resolved the problem (probability
+  ``prevent`` per start) and during ``delay_months`` after each start; no new spell while one runs.
+
+Uptake depends on the severity only through the SDQ and the measured covariates, and on the
+unmeasured part ``z_u`` with weight ``sqrt(U)``: with ``U = 0`` there is no unmeasured confounding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .params import DAYS_PER_MONTH, DAYS_PER_YEAR, LIGHT_PROVIDER_SHARE, SynthParams
+from .population import Population
+
+K_LIGHT = 12   # light-support starts drawn per child
+J_SPELLS = 8   # specialist spells drawn per child
+MAX_AGE = 21.0  # the course is simulated to this age (registration of youth care stops at 18)
+
+# base hazard of a first or repeated specialist spell per year, ages 0..17 (then constant)
+_BASE_M = np.array([4, 5, 7, 10, 17, 22, 27, 31, 35, 37, 38, 38, 36, 33, 31, 30, 29, 28]) * 1.45 / 1000
+_BASE_V = np.array([4, 4, 5, 7, 12, 15, 17, 19, 21, 23, 26, 30, 35, 39, 41, 40, 37, 34]) * 1.45 / 1000
+
+
+@dataclass
+class Draws:
+    """Per-child random inputs (common random numbers across worlds)."""
+
+    e_light: np.ndarray     # (n, K) exponential thresholds of the uptake clock
+    dur_light: np.ndarray   # (n, K) episode durations, days
+    u_prevent: np.ndarray   # (n, K) uniforms: start k resolves the problem if < prevent
+    provider: np.ndarray    # (n, K) index into LIGHT_PROVIDER_TYPES
+    e_spec: np.ndarray      # (n, J) exponential thresholds of the specialist clock
+    dur_spec: np.ndarray    # (n, J) spell durations, days
+    u_grace: np.ndarray     # (n,) uniform for a start forced within the grace period
+
+    def subset(self, idx: np.ndarray) -> "Draws":
+        return Draws(**{k: v[idx] for k, v in self.__dict__.items()})
+
+
+@dataclass
+class Screenings:
+    """Two JGZ screenings per child (groep 2 and groep 7): time (day), SDQ total, done or not."""
+
+    time: np.ndarray     # (n, 2)
+    sdq: np.ndarray      # (n, 2) int
+    done: np.ndarray     # (n, 2) bool
+
+    def subset(self, idx: np.ndarray) -> "Screenings":
+        return Screenings(self.time[idx], self.sdq[idx], self.done[idx])
+
+
+@dataclass
+class Course:
+    """What happened: light-support starts and specialist spells, one row per event."""
+
+    light_person: np.ndarray
+    light_k: np.ndarray
+    light_start: np.ndarray
+    light_end: np.ndarray
+    spell_person: np.ndarray
+    spell_j: np.ndarray
+    spell_start: np.ndarray
+    spell_end: np.ndarray
+
+
+def severity(pop: Population, p: SynthParams) -> np.ndarray:
+    """Latent severity S (standard-normal part plus shifts from the household and neighbourhood)."""
+    u = p.unmeasured_confounding
+    return (np.sqrt(1 - u) * pop.z_m + np.sqrt(u) * pop.z_u + 0.35 * pop.one_parent
+            + 0.3 * pop.benefit + 0.15 * pop.deprivation)
+
+
+def make_draws(rng: np.random.Generator, n: int) -> Draws:
+    return Draws(
+        e_light=rng.exponential(size=(n, K_LIGHT)),
+        dur_light=np.minimum(np.ceil(np.exp(rng.normal(np.log(6 * DAYS_PER_MONTH), 1.0, size=(n, K_LIGHT)))) + 14,
+                            5 * DAYS_PER_YEAR),
+        u_prevent=rng.random((n, K_LIGHT)),
+        provider=rng.choice(len(LIGHT_PROVIDER_SHARE), size=(n, K_LIGHT), p=LIGHT_PROVIDER_SHARE),
+        e_spec=rng.exponential(size=(n, J_SPELLS)),
+        dur_spec=np.minimum(np.ceil(np.exp(rng.normal(np.log(20 * DAYS_PER_MONTH), 0.9, size=(n, J_SPELLS)))) + 30,
+                           8 * DAYS_PER_YEAR),
+        u_grace=rng.random(n))
+
+
+def make_screenings(rng: np.random.Generator, pop: Population, p: SynthParams) -> Screenings:
+    """SDQ (parent version) in groep 2 (age 5–6) and groep 7 (age 10.5–11.5), 85 % coverage."""
+    n = pop.n
+    ages = np.stack([rng.uniform(5.0, 6.0, n), rng.uniform(10.5, 11.5, n)], axis=1)
+    time = np.floor(pop.birth[:, None] + ages * DAYS_PER_YEAR)
+    alive = time < pop.death[:, None]
+    done = (rng.random((n, 2)) < p.screening_coverage) & alive
+    measured = severity(pop, p) - np.sqrt(p.unmeasured_confounding) * pop.z_u
+    boys = (pop.sex == "M") * 0.25
+    latent = measured[:, None] + boys[:, None] + rng.normal(0, 0.33, size=(n, 2))
+    sdq = np.clip(np.round(7.8 + 4.5 * latent), 0, 40).astype(int)
+    return Screenings(time=time, sdq=sdq, done=done)
+
+
+def uptake_hazard(pop: Population, scr: Screenings, p: SynthParams, t: float) -> np.ndarray:
+    """Hazard (per year) of starting light support at day ``t``, ignoring running episodes."""
+    age = (t - pop.birth) / DAYS_PER_YEAR
+    t_col = np.reshape(t, (-1, 1)) if np.ndim(t) else t
+    seen = scr.done & (scr.time <= t_col)
+    latest = np.where(seen[:, 1], scr.sdq[:, 1], np.where(seen[:, 0], scr.sdq[:, 0], 8))
+    signal_time = np.where(seen & (scr.sdq >= p.sdq_cutoff), scr.time, -np.inf).max(axis=1)
+    since = (t - signal_time) / DAYS_PER_MONTH
+    boost = 1 + 8 * (since < 3) + 1.5 * ((since >= 3) & (since < 12))
+    base = np.where(age < 4, 0.015, np.where(age < 18, 0.05, 0.0))
+    lin = (0.25 * pop.one_parent + 0.2 * pop.benefit + 0.1 * pop.deprivation
+           + 0.12 * (latest - 8) + 1.0 * np.sqrt(p.unmeasured_confounding) * pop.z_u)
+    return base * np.exp(lin) * boost * (age >= 0)
+
+
+def specialist_hazard(pop: Population, p: SynthParams, sev: np.ndarray, t: float,
+                      active: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Hazard (per year) of a new specialist spell at day ``t``."""
+    age = (t - pop.birth) / DAYS_PER_YEAR
+    ai = np.clip(age.astype(int), 0, 17)
+    base = np.where(pop.sex == "M", _BASE_M[ai], _BASE_V[ai])
+    b = p.hazard_beta
+    excess = p.hazard_c1 * np.exp(b * sev - b * b / 2) * active
+    return base * (p.hazard_c0 + excess) * np.where(prior, 1.6, 1.0) * (age >= 0)
+
+
+@dataclass
+class Trial:
+    """An intervention from day ``t0`` on (per child; inf: none). ``mode``: 'a' or 'b'."""
+
+    t0: np.ndarray
+    mode: str
+    s_force: np.ndarray | None = None  # arm a: the forced start day
+
+
+def _clock(h: np.ndarray, cum: np.ndarray, thresholds: np.ndarray, t: float):
+    """Advance a cumulative-hazard clock by one month; returns (fires, event day)."""
+    dh = h * DAYS_PER_MONTH / DAYS_PER_YEAR
+    fires = (dh > 0) & (cum + dh >= thresholds)
+    frac = np.where(fires, (thresholds - cum) / np.where(dh > 0, dh, 1.0), 0.0)
+    return fires, t + np.clip(frac, 0, 1) * DAYS_PER_MONTH, dh
+
+
+def run_course(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
+               t_end: float, trial: Trial | None = None) -> Course:
+    """Simulate every child's course from the earliest birth to day ``t_end``.
+
+    Notes
+    -----
+    The state used for the hazards of a month is the state at its start; a light-support start
+    in the middle of a month changes the specialist hazard from the next month on. The same
+    rule holds in every world, so the ground truth and the registry share their mechanics.
+    """
+    n = pop.n
+    rows = np.arange(n)
+    sev = severity(pop, p)
+    delay = p.delay_months * DAYS_PER_MONTH
+    light_until = np.full(n, -np.inf); cum_u = np.zeros(n); k_u = np.zeros(n, int)
+    resolved = np.zeros(n, bool); susp_until = np.full(n, -np.inf)
+    spec_until = np.full(n, -np.inf); cum_s = np.zeros(n); j_s = np.zeros(n, int)
+    forced_done = np.zeros(n, bool)
+    out_l: list[tuple] = []; out_s: list[tuple] = []
+    t = np.floor(pop.birth.min() / DAYS_PER_MONTH) * DAYS_PER_MONTH
+    while t < t_end:
+        age = (t - pop.birth) / DAYS_PER_YEAR
+        live = (age >= 0) & (age < MAX_AGE) & (pop.death > t)
+        # hazards from the state at the start of the month
+        h_u = uptake_hazard(pop, scr, p, t) * live * (light_until <= t) * (k_u < K_LIGHT)
+        active = ~resolved & (susp_until <= t)
+        h_s = specialist_hazard(pop, p, sev, t, active, j_s > 0) * live * (spec_until <= t) * (j_s < J_SPELLS)
+        fire_u, s_u, dh_u = _clock(h_u, cum_u, d.e_light[rows, np.minimum(k_u, K_LIGHT - 1)], t)
+        fire_s, s_s, dh_s = _clock(h_s, cum_s, d.e_spec[rows, np.minimum(j_s, J_SPELLS - 1)], t)
+        if trial is not None:
+            blocked = s_u >= trial.t0
+            if trial.mode == "a":
+                blocked &= ~forced_done
+                force = ~forced_done & (trial.s_force < t + DAYS_PER_MONTH) & (pop.death > trial.s_force)
+                fire_u = (fire_u & ~blocked & ~force) | force
+                s_u = np.where(force, trial.s_force, s_u)
+                forced_done |= force
+            else:
+                fire_u &= ~blocked
+        cum_u = np.where(fire_u, 0.0, cum_u + dh_u)
+        cum_s = np.where(fire_s, 0.0, cum_s + dh_s)
+        if fire_u.any():
+            i = rows[fire_u]; k = np.minimum(k_u[i], K_LIGHT - 1)
+            end = s_u[i] + d.dur_light[i, k]
+            out_l.append((i, k, s_u[i], end))
+            light_until[i] = end
+            resolved[i] |= d.u_prevent[i, k] < p.prevent
+            susp_until[i] = np.maximum(susp_until[i], s_u[i] + delay)
+            k_u[i] += 1
+        if fire_s.any():
+            i = rows[fire_s]; j = j_s[i]
+            end = s_s[i] + d.dur_spec[i, j]
+            out_s.append((i, j, s_s[i], end))
+            spec_until[i] = end
+            j_s[i] += 1
+        t += DAYS_PER_MONTH
+    cat = lambda lst, c, dt: np.concatenate([x[c] for x in lst]).astype(dt) if lst else np.zeros(0, dt)  # noqa: E731
+    return Course(cat(out_l, 0, int), cat(out_l, 1, int), cat(out_l, 2, float), cat(out_l, 3, float),
+                  cat(out_s, 0, int), cat(out_s, 1, int), cat(out_s, 2, float), cat(out_s, 3, float))

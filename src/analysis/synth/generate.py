@@ -1,0 +1,101 @@
+"""``workbench synth``: write synthetic registries in the uniform format, with their ground truth."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .. import io
+from .course import make_draws, make_screenings, run_course
+from .messy import inject_defects
+from .params import Municipality, SynthParams
+from .population import day_number, make_population
+from .tables import (light_table, persons_table, protection_table, pseudonyms, residence_table,
+                     screenings_table, specialist_table)
+from .truth import ground_truth
+
+SYNTHETIC_NOTE = ("SYNTHETISCHE DATA — verzonnen kinderen in een verzonnen gemeente; geen echte personen. "
+                  "SYNTHETIC DATA — made-up children in a made-up municipality; no real persons.")
+TABLE_ORDER = ("persons", "residence_periods", "screenings", "light_support_episodes",
+               "specialist_episodes", "protection_measures")
+
+
+def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd.DataFrame], dict, dict]:
+    """Tables of the uniform format, the ground truth and the defect manifest of one municipality."""
+    seq = np.random.SeedSequence([p.seed, int(m.code)])
+    s_pop, s_course, s_tables, s_messy = seq.spawn(4)
+    pop = make_population(m, p, s_pop)
+    rng = np.random.default_rng(s_course)
+    scr = make_screenings(rng, pop, p)
+    draws = make_draws(rng, pop.n)
+    course = run_course(pop, scr, draws, p, day_number(p.extract_date) + 1)
+    ids = pseudonyms(f"person:{p.seed}:{m.code}", pop.n)
+    trng = np.random.default_rng(s_tables)
+    light, light_days = light_table(pop, course, draws.provider, ids, m, p, trng)
+    spec, spec_days = specialist_table(pop, course, ids, m, p, trng)
+    tables = {
+        "persons": persons_table(pop, ids, m.code),
+        "residence_periods": residence_table(pop, ids, m, p, trng),
+        "screenings": screenings_table(pop, scr, ids, p),
+        "light_support_episodes": light,
+        "specialist_episodes": spec,
+        "protection_measures": protection_table(pop, course, ids, p, trng),
+    }
+    truth = ground_truth(pop, scr, draws, p, light_days, spec_days)
+    manifest: dict = {}
+    if p.messy:
+        tables, manifest = inject_defects(tables, np.random.default_rng(s_messy))
+    return tables, truth, manifest
+
+
+def _truth_document(m: Municipality, p: SynthParams, truth: dict) -> dict:
+    primary = truth["by_grace_months"][str(p.primary_grace_months)]
+    params = dataclasses.asdict(p)
+    params["municipalities"] = [dataclasses.asdict(x) for x in p.municipalities]
+    params["registry_start"], params["extract_date"] = str(p.registry_start), str(p.extract_date)
+    params["grace_months"] = list(p.grace_months)
+    return {
+        "synthetic": True, "note": SYNTHETIC_NOTE,
+        "municipality": m.code, "municipality_name": m.name,
+        "tau_months": p.tau_months, "grace_months": p.primary_grace_months,
+        "cif_a_tau": primary["cif_a_tau"], "cif_b_tau": primary["cif_b_tau"],
+        "rd_tau": primary["rd_tau"], "rmst_diff_months": primary["rmst_diff_months"],
+        "verdict": primary["verdict"],
+        "n_eligible": truth["n_eligible"], "eligible_age_mean": truth["eligible_age_mean"],
+        "by_grace_months": truth["by_grace_months"],
+        "definition": ("Eligible: resident, age 4–16, no registered specialist care before, no "
+                       "registered light support in the 12 months before, parent SDQ ≥ cut-off at "
+                       "a JGZ screening (time zero); first such signal per child. Arm a: light "
+                       "support starts within the grace period at a time drawn from the generator's "
+                       "uptake process conditioned on starting then, natural course afterwards; "
+                       "arm b: no light support during follow-up. Outcome: first specialist care "
+                       "within tau months, in a world without moving out and without the end at 18."),
+        "generator": {"name": "analysis.synth", "parameters": params},
+    }
+
+
+def write_municipality(out: Path, m: Municipality, p: SynthParams) -> Path:
+    """Write ``out/<code>/`` and return that folder."""
+    tables, truth, manifest = simulate_municipality(m, p)
+    folder = Path(out) / m.code
+    for name in TABLE_ORDER:
+        io.write_csv(folder / f"{name}.csv", tables[name])
+    delivery = {"municipality_code": m.code, "municipality_name": m.name,
+                "extract_date": str(p.extract_date), "registry_start": str(p.registry_start),
+                "format_version": 1, "synthetic": True, "note": SYNTHETIC_NOTE}
+    io.write_text(folder / "delivery.yml", yaml.safe_dump(delivery, allow_unicode=True, sort_keys=False))
+    io.write_json(folder / "ground_truth.json", _truth_document(m, p, truth))
+    if p.messy:
+        io.write_json(folder / "messy_manifest.json", {"synthetic": True, "defects": manifest})
+    io.write_text(folder / "README.txt", SYNTHETIC_NOTE + "\n")
+    return folder
+
+
+def synthesize(out: Path, p: SynthParams, progress=None) -> list[Path]:
+    """Write every municipality of ``p``; ``progress`` wraps the iterable (e.g. tqdm)."""
+    p.check()
+    items = progress(p.municipalities) if progress else p.municipalities
+    return [write_municipality(Path(out), m, p) for m in items]

@@ -1,0 +1,108 @@
+"""Parameters of the synthetic registry, with the calibration constants and their sources.
+
+Magnitudes come from ``shared/notes/domain.md`` (section 2): moves out of the municipality by age
+(CBS Statistische Trends 2020), annual specialist-care prevalence (≈10–12 % of 0–17, CBS 85098NED),
+care with stay (≈1 %), child protection (≈1 %), wijkteam reach (≈1.7–2.4 %), episode durations
+(log-normal, median 6–9 months), SDQ screenings in groep 2 (≈5 y) and groep 7 (≈11 y).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """A fictional municipality: CBS-style 4-digit code (as a string), name, children aged 0–17."""
+
+    code: str
+    name: str
+    children: int
+
+
+#: The demo: three fictional municipalities (codes 99xx are not used by CBS).
+DEMO_MUNICIPALITIES = (
+    Municipality("9901", "Kleinwolde", 2_000),
+    Municipality("9902", "Middenveen", 6_000),  # the size of Stadskanaal
+    Municipality("9903", "Grootstad", 40_000),
+)
+
+LIGHT_PROVIDER_TYPES = ("wijkteam", "cjg", "jgz", "schoolmaatschappelijk_werk", "poh_jeugd",
+                        "opvoedondersteuning")
+#: share of light-support starts by provider type
+LIGHT_PROVIDER_SHARE = (0.28, 0.16, 0.14, 0.18, 0.13, 0.11)
+#: first calendar year in which each provider type registers its episodes ("realistic" mode):
+#: light support is barely registered, and registration grows over the years.
+LIGHT_REGISTERED_FROM = {"wijkteam": 2015, "cjg": 2015, "jgz": 2016,
+                         "schoolmaatschappelijk_werk": 2018, "poh_jeugd": 2019,
+                         "opvoedondersteuning": 2020}
+
+#: BIJ hulpvorm of the first episode of a specialist spell, with shares (CBS new trajecten 2021,
+#: wijkteam excluded: ambulant dominates, verblijf ≈ 6–8 %)
+SPECIALIST_FORMS = ("02", "03", "04", "11", "12", "13", "14")
+SPECIALIST_FORM_SHARE = (0.63, 0.06, 0.19, 0.035, 0.01, 0.01, 0.065)
+
+#: moves out of the municipality per year by age 0..17 (CBS 2017), plus 0.5 % emigration
+MOVE_OUT_RATE = np.array([5.8, 6.2, 5.8, 5.3, 4.6, 4.0, 3.6, 3.3, 3.0, 2.8, 2.6, 2.5, 2.5, 2.5,
+                          2.6, 2.7, 2.8, 3.4]) / 100 + 0.005
+
+
+@dataclass(frozen=True)
+class SynthParams:
+    """Everything that determines a synthetic registry (with the seed, its bytes).
+
+    Notes
+    -----
+    Effect knobs (protocol, "Ground truth of the synthetic registry"):
+
+    - ``prevent``: probability that a light-support start resolves the child's problem; from then
+      on the excess hazard of specialist care due to the problem is gone.
+    - ``delay_months``: after a light-support start the excess hazard is suspended this long.
+    - ``unmeasured_confounding``: share (0–1) of the variance of the latent severity that the SDQ
+      does not capture; that part also drives the uptake of light support.
+    """
+
+    seed: int = 20261123
+    municipalities: tuple[Municipality, ...] = DEMO_MUNICIPALITIES
+    prevent: float = 0.4
+    delay_months: float = 6.0
+    unmeasured_confounding: float = 0.0
+    messy: bool = False
+    registry_start: date = date(2015, 1, 1)
+    extract_date: date = date(2024, 12, 31)
+    light_registration: str = "realistic"  # or "complete"
+    tau_months: int = 36
+    grace_months: tuple[int, ...] = (0, 3, 6)
+    primary_grace_months: int = 3
+    sdq_cutoff: int = 14
+    screening_coverage: float = 0.85
+    # specialist-care hazard: base(age, sex) * (c0 + c1 * exp(beta*S - beta^2/2) * problem_active)
+    hazard_c0: float = 0.5
+    hazard_c1: float = 1.0
+    hazard_beta: float = 1.1
+    extra: dict = field(default_factory=dict)
+
+    def check(self) -> None:
+        from ..errors import ParameterError
+        if not 0 <= self.prevent <= 1:
+            raise ParameterError(f"prevent must lie in [0, 1], got {self.prevent}")
+        if not 0 <= self.unmeasured_confounding <= 1:
+            raise ParameterError("unmeasured_confounding must lie in [0, 1], "
+                                 f"got {self.unmeasured_confounding}")
+        if self.delay_months < 0:
+            raise ParameterError(f"delay_months must be ≥ 0, got {self.delay_months}")
+        if self.light_registration not in ("realistic", "complete"):
+            raise ParameterError("light_registration must be 'realistic' or 'complete'")
+        codes = [m.code for m in self.municipalities]
+        if len(set(codes)) != len(codes):
+            raise ParameterError(f"municipality codes must be unique: {codes}")
+        for m in self.municipalities:
+            if not (isinstance(m.code, str) and len(m.code) == 4 and m.code.isdigit()):
+                raise ParameterError(f"municipality code must be 4 digits as a string: {m.code!r}")
+            if m.children < 100:
+                raise ParameterError(f"{m.code}: at least 100 children, got {m.children}")
