@@ -7,14 +7,15 @@ import pandas as pd
 _WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
 
 
-def looks_like_bsn(values: pd.Series) -> pd.Series:
+def looks_like_bsn(values: pd.Series, *, padded_8: bool = True) -> pd.Series:
     """True where a value is 9 digits (8 with a dropped leading zero) that pass the elfproef.
 
-    Spreadsheets drop leading zeros, so an 8-digit number is padded before the check.
+    Spreadsheets drop leading zeros, so an 8-digit number is padded before the check, unless
+    ``padded_8`` is False (columns whose values are 8 digits by definition, such as AGB codes).
     ``000000000`` and ``999999999`` (BIJ placeholders for unborn/unknown) count too.
     """
     s = values.astype("string").str.strip().fillna("")
-    digits = s.str.fullmatch(r"\d{8,9}").fillna(False).to_numpy(bool)
+    digits = s.str.fullmatch(r"\d{8,9}" if padded_8 else r"\d{9}").fillna(False).to_numpy(bool)
     out = np.zeros(len(s), bool)
     if digits.any():
         padded = s[digits].str.zfill(9).to_numpy(str)

@@ -74,6 +74,13 @@ def inject_defects(tables: dict[str, pd.DataFrame], rng: np.random.Generator) ->
     born = pd.to_datetime(births.loc[t[light].loc[rows, "person_id"]].to_numpy())
     t[light].loc[rows, "start_date"] = (born - pd.Timedelta(days=730)).strftime("%Y-%m-%d")
     record("impossible_age", light, "before_birth", _file_rows(rows))
+    # impossible ages: a JGZ screening at age 19 or more
+    scr = t["screenings"]
+    sb = pd.to_datetime(births.loc[scr["person_id"]].to_numpy())
+    old_enough = (sb + pd.DateOffset(years=19)) <= pd.Timestamp(scr["screening_date"].max())
+    rows = _Picker(rng, scr).take(np.asarray(old_enough), max(3, len(scr) // 400))
+    scr.loc[rows, "screening_date"] = (sb[rows] + pd.DateOffset(years=19)).strftime("%Y-%m-%d")
+    record("impossible_age", "screenings", "age_impossible", _file_rows(rows))
     # stray identifiers: a BSN typed into the provider field
     rows = pick[light].take(np.ones(len(t[light]), bool), k_of(light))
     t[light].loc[rows, "provider_id"] = make_bsn(rng, len(rows))

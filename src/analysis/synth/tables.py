@@ -226,6 +226,13 @@ def protection_table(pop, c: Course, ids, p: SynthParams, rng: np.random.Generat
     lo, hi = registered_window(pop, p)
     keep = _registered(pop, lo, hi, person, start, end) & (end > start)
     person, start, end, kind, at18 = person[keep], start[keep], end[keep], kind[keep], at18[keep]
+    # one record per measure: a measure that starts while one of the same type runs is the same one
+    order = np.lexsort((start, kind, person))
+    person, start, end, kind, at18 = person[order], start[order], end[order], kind[order], at18[order]
+    group = pd.Series(person.astype(str)) + kind
+    prev_end = pd.Series(end).groupby(group).cummax().groupby(group).shift(1).to_numpy()
+    keep = ~(start < prev_end)
+    person, start, end, kind, at18 = person[keep], start[keep], end[keep], kind[keep], at18[keep]
     end, cut = _cut_end(pop, p, person, end)
     reason = np.where(kind == "21", np.where(at18, "11", "14"), np.where(at18, "01", "04"))
     reason = np.where(np.isfinite(end), reason, "")

@@ -1,0 +1,119 @@
+"""Read a table file (CSV, XLSX or Parquet) into a frame of strings, keeping each row's number.
+
+Every value is read as text, so codes keep their leading zeros and nothing is guessed; the
+column ``_row`` holds the row number as the file shows it (CSV and XLSX: the header is row 1;
+Parquet: the 1-based record number). Structural problems raise :class:`RegistryError`.
+"""
+from __future__ import annotations
+
+import io as _io
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import RegistryError
+
+ROW = "_row"
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
+
+
+def decode(data: bytes, file: str) -> tuple[str, str]:
+    """Decode UTF-8 (with or without BOM) or Windows-1252, as Dutch Excel writes it."""
+    if b"\x00" in data[:4096]:
+        raise RegistryError("unreadable encoding: the file holds NUL bytes (UTF-16?); "
+                            "save it as CSV UTF-8 or CSV (semicolon) from Excel", file=file)
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RegistryError(f"unreadable encoding: byte {data[exc.start]:#x} is neither UTF-8 "
+                            "nor Windows-1252", file=file, row=line) from None
+
+
+def sniff_delimiter(header: str) -> str:
+    """The separator of a CSV header line: comma, semicolon or tab, whichever occurs most."""
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
+    text, encoding = decode(Path(path).read_bytes(), str(path))
+    header = text.split("\n", 1)[0]
+    sep = sniff_delimiter(header)
+    try:
+        df = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                         na_filter=False, skip_blank_lines=False, engine="c")
+    except pd.errors.ParserError as exc:
+        row = _row_from_parser_error(str(exc))
+        raise RegistryError(f"cannot split the row into columns with separator {sep!r}: {exc}",
+                            file=str(path), row=row) from None
+    # empty lines inside the file are kept as rows (and rejected later), never silently dropped
+    df.columns = [str(c).strip() for c in df.columns]
+    df.insert(0, ROW, range(2, len(df) + 2))
+    return df, {"format": "csv", "encoding": encoding, "separator": {",": "comma", ";": "semicolon", "\t": "tab"}[sep]}
+
+
+def _row_from_parser_error(msg: str) -> int | None:
+    import re
+    m = re.search(r"line (\d+)", msg)
+    return int(m.group(1)) if m else None
+
+
+def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, dict]:
+    try:
+        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str,
+                           keep_default_na=False, na_filter=False, engine="openpyxl")
+    except (ValueError, KeyError, OSError) as exc:
+        raise RegistryError(f"cannot read the workbook: {exc}", file=str(path)) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df.map(lambda v: v[:-9] if isinstance(v, str) and v.endswith(" 00:00:00") else v)
+    df.insert(0, ROW, range(2, len(df) + 2))
+    return df, {"format": "xlsx", "sheet": sheet if sheet is not None else 0}
+
+
+def read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
+    try:
+        raw = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise RegistryError(f"cannot read the Parquet file: {exc}", file=str(path)) from None
+    df = pd.DataFrame(index=raw.index)
+    for c in raw.columns:
+        col = raw[c]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            df[c] = col.dt.strftime("%Y-%m-%d").fillna("")
+        elif col.dtype == object and len(col.dropna()) and hasattr(col.dropna().iloc[0], "isoformat"):
+            df[c] = col.map(lambda v: "" if v is None or v != v else v.isoformat()[:10])
+        else:
+            df[c] = col.astype("string").fillna("").astype(object)
+    df = df.reset_index(drop=True)
+    df.insert(0, ROW, range(1, len(df) + 1))
+    return df, {"format": "parquet"}
+
+
+def read_table_file(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read one file by its suffix; returns the frame of strings and a description of the file."""
+    path = Path(path)
+    if not path.exists():
+        raise RegistryError("file not found", file=str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return read_csv(path)
+    if suffix == ".xlsx":
+        return read_xlsx(path, sheet)
+    if suffix == ".parquet":
+        return read_parquet(path)
+    raise RegistryError(f"unknown file type {suffix!r}: use CSV, XLSX or Parquet", file=str(path))
+
+
+def find_table_file(folder: Path, table: str) -> Path | None:
+    """``<folder>/<table>.<csv|tsv|txt|xlsx|parquet>``, or None."""
+    hits = [Path(folder) / f"{table}{s}" for s in SUFFIXES if (Path(folder) / f"{table}{s}").exists()]
+    if len(hits) > 1:
+        raise RegistryError(f"more than one file for table {table}: {[h.name for h in hits]}",
+                            file=str(folder))
+    return hits[0] if hits else None

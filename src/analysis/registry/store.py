@@ -1,0 +1,58 @@
+"""Where a validated registry lives: ``data/processed/<code>/``.
+
+``registry/<table>.parquet`` (accepted rows, typed and merged), ``rejected/<table>.csv`` (every
+rejected row with file, row, column and rule; identifiers masked), ``quality.json`` (counts, with
+input = accepted + rejected checked) and ``delivery.json``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .. import io
+from ..errors import WorkbenchError
+from .schema import FORMAT
+from .validate import ValidationResult
+
+
+def save(result: ValidationResult, base: Path) -> Path:
+    """Write the validated registry of one municipality under ``base/<code>/``; returns that folder."""
+    folder = Path(base) / result.code
+    quality = result.quality()
+    for name, t in quality["tables"].items():
+        if not t["balanced"]:  # cannot happen unless the validator is wrong: never write such a result
+            raise WorkbenchError(f"{name}: {t['rows_in']} rows in, but {t['accepted']} accepted + "
+                                 f"{t['rejected']} rejected")
+    for name, t in result.tables.items():
+        io.write_parquet(folder / "registry" / f"{name}.parquet", t.accepted)
+        rejected = folder / "rejected" / f"{name}.csv"
+        if len(t.rejected):
+            io.write_csv(rejected, t.rejected)
+        elif rejected.exists():
+            rejected.unlink()
+    delivery = {k: (str(v) if not isinstance(v, (bool, int)) else v) for k, v in result.delivery.items()}
+    io.write_json(folder / "delivery.json", delivery)
+    io.write_json(folder / "quality.json", quality)
+    return folder
+
+
+def load_registry(code: str, base: Path) -> dict[str, pd.DataFrame]:
+    """The accepted tables of a validated registry."""
+    folder = Path(base) / code / "registry"
+    if not folder.is_dir():
+        raise WorkbenchError(f"no validated registry in {folder}: run `workbench validate` first")
+    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in FORMAT.tables}
+
+
+def load_quality(code: str, base: Path) -> dict:
+    return json.loads((Path(base) / code / "quality.json").read_text(encoding="utf-8"))
+
+
+def load_rejected(code: str, base: Path) -> pd.DataFrame:
+    """All rejected rows of all tables, with a ``table`` column."""
+    folder = Path(base) / code / "rejected"
+    frames = [pd.read_csv(f, dtype=str, keep_default_na=False).assign(table=f.stem)
+              for f in sorted(folder.glob("*.csv"))] if folder.is_dir() else []
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["table", "rule"])

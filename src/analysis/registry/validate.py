@@ -1,0 +1,414 @@
+"""Validation that loses nothing: every input row is accepted or rejected with its reason.
+
+Structural problems (a missing file or column, an unreadable encoding, a date that cannot be read,
+a delivery full of BSNs) stop with a :class:`RegistryError` naming file, row and column. Row-level
+problems reject the row, with the file, its row number, the column and the rule. Overlapping
+episodes of the same type are merged by the BIJ rules (earliest start, latest end) and counted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..errors import BSNFoundError, RegistryError
+from .bsn import looks_like_bsn
+from .mapping import Mapping, apply_columns, load_mapping, parse_dates
+from .readers import ROW, find_table_file, read_table_file
+from .schema import FORMAT, Format, Table
+
+MASK = "*********"
+_BOOL = {"1": "1", "0": "0", "ja": "1", "nee": "0", "true": "1", "false": "0", "j": "1", "n": "0"}
+_END_REASON = ("end_reason_bij", "end_reason")
+_START = ("start_date", "screening_date")
+
+
+@dataclass
+class TableResult:
+    """The outcome for one table."""
+
+    name: str
+    file: str | None
+    rows_in: int
+    accepted: pd.DataFrame                 # typed, merged
+    rejected: pd.DataFrame                 # one row per rejected input row
+    merged_rows: int = 0
+    accepted_rows: int = 0                 # before merging
+    source: dict = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def by_rule(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.rejected["rule"].value_counts().sort_index().items()}
+
+    def quality(self) -> dict:
+        return {"file": self.file, "source": self.source, "rows_in": self.rows_in,
+                "accepted": self.accepted_rows, "rejected": len(self.rejected),
+                "balanced": self.rows_in == self.accepted_rows + len(self.rejected),
+                "rejected_by_rule": self.by_rule, "merged_rows": self.merged_rows,
+                "episodes_after_merge": len(self.accepted), "ignored_columns": self.ignored_columns}
+
+
+@dataclass
+class ValidationResult:
+    code: str
+    delivery: dict
+    tables: dict[str, TableResult]
+
+    @property
+    def n_rejected(self) -> int:
+        return sum(len(t.rejected) for t in self.tables.values())
+
+    def quality(self) -> dict:
+        tables = {n: t.quality() for n, t in self.tables.items()}
+        return {"municipality": self.code, "format_version": FORMAT.version,
+                "synthetic": bool(self.delivery.get("synthetic", False)),
+                "extract_date": str(self.delivery["extract_date"]),
+                "registry_start": str(self.delivery["registry_start"]),
+                "rows_in": sum(t["rows_in"] for t in tables.values()),
+                "accepted": sum(t["accepted"] for t in tables.values()),
+                "rejected": sum(t["rejected"] for t in tables.values()),
+                "merged_rows": sum(t["merged_rows"] for t in tables.values()),
+                "tables": tables}
+
+
+# ----------------------------------------------------------------------------- delivery
+
+
+def load_delivery(folder: Path, mapping: Mapping) -> dict:
+    """The delivery's metadata from ``delivery.yml`` (or the ``delivery`` section of mapping.yml)."""
+    path = Path(folder) / "delivery.yml"
+    if path.exists():
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        where = str(path)
+    elif mapping.delivery:
+        raw, where = mapping.delivery, str(mapping.path)
+    else:
+        raise RegistryError("no delivery.yml (municipality_code, municipality_name, extract_date, "
+                            "registry_start, format_version) and no delivery section in mapping.yml",
+                            file=str(path))
+    for key in ("municipality_code", "municipality_name", "extract_date", "registry_start"):
+        if raw.get(key) in (None, ""):
+            raise RegistryError(f"{key} is missing", file=where, column=key)
+    code = raw["municipality_code"]
+    if not isinstance(code, str) or not code.isdigit() or len(code) != 4:
+        raise RegistryError(f"municipality_code must be a quoted 4-digit string such as \"0037\", got {code!r}",
+                            file=where, column="municipality_code")
+    out = dict(raw)
+    for key in ("extract_date", "registry_start"):
+        value = raw[key]
+        if not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                raise RegistryError(f"{key} must be a date YYYY-MM-DD, got {value!r}", file=where, column=key) from None
+        out[key] = value
+    if int(out.get("format_version", FORMAT.version)) != FORMAT.version:
+        raise RegistryError(f"format_version {out['format_version']} is not supported (this is version "
+                            f"{FORMAT.version})", file=where, column="format_version")
+    return out
+
+
+# ----------------------------------------------------------------------------- problems
+
+
+class _Problems:
+    """Row problems of one table, in the order the checks found them."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.rows: list[np.ndarray] = []
+        self.rules: list[str] = []
+        self.columns: list[str] = []
+
+    def add(self, mask, rule: str, column: str) -> None:
+        idx = np.flatnonzero(np.asarray(mask, bool))
+        if len(idx):
+            self.rows.append(idx)
+            self.rules.append(rule)
+            self.columns.append(column)
+
+    def bad(self) -> np.ndarray:
+        out = np.zeros(self.n, bool)
+        for r in self.rows:
+            out[r] = True
+        return out
+
+    def frame(self) -> pd.DataFrame:
+        if not self.rows:
+            return pd.DataFrame({"pos": pd.Series(dtype=int), "rule": pd.Series(dtype=str),
+                                 "column": pd.Series(dtype=str)})
+        return pd.DataFrame({"pos": np.concatenate(self.rows),
+                             "rule": np.repeat(self.rules, [len(r) for r in self.rows]),
+                             "column": np.repeat(self.columns, [len(r) for r in self.rows])})
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _normalise(df: pd.DataFrame, table: Table, fmt: Format) -> pd.DataFrame:
+    """Strip blanks, restore leading zeros that spreadsheets drop, spell booleans as 0/1."""
+    for name, col in table.columns.items():
+        if name not in df.columns:
+            continue
+        s = df[name].astype(str).str.strip()
+        width = None
+        if col.type == "code" and col.codes:
+            keys = list(fmt.codes[col.codes])
+            if all(k.isdigit() for k in keys) and len({len(k) for k in keys}) == 1:
+                width = len(keys[0])
+        elif col.pattern and col.pattern.startswith(r"^\d{") and col.pattern.endswith("}$"):
+            width = int(col.pattern[4:-2])
+        if width:
+            s = s.where(~s.str.fullmatch(r"\d+") | (s.str.len() >= width), s.str.zfill(width))
+        if col.type == "bool":
+            s = s.map(lambda v: _BOOL.get(v.lower(), v))
+        df[name] = s
+    return df
+
+
+def _check_values(df: pd.DataFrame, table: Table, fmt: Format, probs: _Problems) -> None:
+    for name, col in table.columns.items():
+        if name not in df.columns:
+            continue
+        s = df[name]
+        filled = s != ""
+        if col.required:
+            probs.add(~filled, "missing_required", name)
+        if col.codes:
+            probs.add(filled & ~s.isin(fmt.code_values(col.codes)), "unknown_code", name)
+        if col.pattern:
+            probs.add(filled & ~s.str.fullmatch(col.pattern).fillna(False), "bad_pattern", name)
+        if col.type == "bool":
+            probs.add(filled & ~s.isin(["0", "1"]), "unknown_code", name)
+        if col.type == "int":
+            is_int = s.str.fullmatch(r"-?\d+").fillna(False)
+            probs.add(filled & ~is_int, "not_a_number", name)
+            num = pd.to_numeric(s.where(is_int, None), errors="coerce")
+            lo = -np.inf if col.min is None else col.min
+            hi = np.inf if col.max is None else col.max
+            probs.add(is_int & ((num < lo) | (num > hi)).fillna(False), "out_of_range", name)
+
+
+def _parse_all_dates(df: pd.DataFrame, table: Table, mapping: Mapping, file: str) -> dict[str, pd.Series]:
+    tm = mapping.table(table.name)
+    out = {}
+    for name in table.date_columns:
+        if name not in df.columns:
+            continue
+        fmt = tm.date_format_of(name)
+        try:
+            parsed, precision = parse_dates(df[name], fmt, bij_partial=(name == "birth_date"))
+        except ValueError as exc:
+            pos = exc.args[0]
+            raise RegistryError(f"cannot read date {df.at[pos, name]!r} with format {fmt!r} "
+                                "(set date_format in mapping.yml)", file=file,
+                                row=int(df.at[pos, ROW]), column=tm.source_name(name)) from None
+        out[name] = parsed
+        if precision is not None and "birth_date_precision" in table.columns:
+            given = df.get("birth_date_precision", pd.Series("", index=df.index))
+            df["birth_date_precision"] = given.where(given != "", precision)
+    return out
+
+
+def _check_rules(df, dates, table: Table, delivery: dict, births: pd.Series | None, probs: _Problems) -> None:
+    rules = set(table.rules)
+    start_col = next((c for c in _START if c in dates), None)
+    start = dates.get(start_col) if start_col else None
+    end = dates.get("end_date")
+    if "end_before_start" in rules and start is not None and end is not None:
+        probs.add((end < start).fillna(False), "end_before_start", "end_date")
+    if "end_reason_without_end_date" in rules and end is not None:
+        for rc in _END_REASON:
+            if rc in df.columns:
+                probs.add((df[rc] != "") & end.isna(), "end_reason_without_end_date", "end_date")
+    if "death_before_birth" in rules:
+        probs.add((dates["death_date"] < dates["birth_date"]).fillna(False), "death_before_birth", "death_date")
+    if "after_extract" in rules and start is not None:
+        probs.add((start > pd.Timestamp(delivery["extract_date"])).fillna(False), "after_extract", start_col)
+    if births is not None and "person_id" in df.columns:
+        known = df["person_id"].isin(births.index)
+        probs.add(~known & (df["person_id"] != ""), "unknown_person", "person_id")
+        birth = df["person_id"].map(births)
+        if start is not None and "before_birth" in rules:
+            probs.add((start < birth).fillna(False), "before_birth", start_col)
+        if start is not None and "age_impossible" in rules and table.max_age_years:
+            age = (start - birth).dt.days / 365.25
+            probs.add((age >= table.max_age_years).fillna(False), "age_impossible", start_col)
+    if "residence_overlap" in rules and start is not None and end is not None:
+        order = np.lexsort((start.to_numpy(), df["person_id"].to_numpy()))
+        pid = df["person_id"].to_numpy()[order]
+        s = start.to_numpy()[order]
+        e = end.fillna(pd.Timestamp.max).to_numpy()[order]
+        prev_max = pd.Series(e).groupby(pid).cummax().groupby(pid).shift(1).to_numpy()
+        overlap = np.zeros(len(df), bool)
+        overlap[order] = pd.notna(prev_max) & (s < prev_max)
+        probs.add(overlap, "residence_overlap", "start_date")
+
+
+def _bsn_scan(df: pd.DataFrame, table: Table, file: str, mapping: Mapping, probs: _Problems) -> pd.DataFrame:
+    """Reject rows with BSN-like values; refuse the delivery when an identifier column holds BSNs."""
+    flags = {}
+    for name in df.columns:
+        if name == ROW:
+            continue
+        col = table.columns.get(name)
+        hit = looks_like_bsn(df[name], padded_8=col is None or col.type in ("id", "text"))
+        if hit.any():
+            flags[name] = hit
+            filled = (df[name] != "").sum()
+            if col is not None and col.type == "id" and hit.sum() >= 0.5 * max(filled, 1):
+                first = int(df.loc[hit.idxmax(), ROW])
+                raise BSNFoundError(
+                    f"{int(hit.sum())} values look like BSNs (9 digits, elfproef). The workbench never "
+                    "receives BSNs: replace them by pseudonyms with `workbench pseudonymise IN OUT "
+                    "--key-file KEY` (the key stays with the municipality) and validate the output.",
+                    file=file, row=first, column=mapping.table(table.name).source_name(name))
+            probs.add(hit.to_numpy(), "bsn_like_value", name)
+    return pd.DataFrame(flags)
+
+
+def _typed(df: pd.DataFrame, dates: dict, table: Table) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    for name, col in table.columns.items():
+        if name not in df.columns:
+            out[name] = pd.Series(pd.NA, index=df.index, dtype="string")
+        elif col.type == "date":
+            out[name] = dates[name]
+        elif col.type == "int":
+            out[name] = pd.to_numeric(df[name].where(df[name] != "", None), errors="coerce").astype("Int64")
+        elif col.type == "bool":
+            out[name] = df[name].map({"1": True, "0": False}).astype("boolean")
+        else:
+            out[name] = df[name].where(df[name] != "", None).astype("string")
+    return out
+
+
+def merge_overlaps(df: pd.DataFrame, key: tuple[str, ...], id_col: str) -> tuple[pd.DataFrame, int]:
+    """Merge overlapping episodes with the same ``key`` (BIJ): earliest start, latest end.
+
+    Episodes that only touch (end = next start) are kept apart. The merged row keeps the other
+    fields of its first episode and the end fields of the episode that ends last; ``merged_from``
+    lists the episode ids it absorbed. Returns the merged frame and the number of absorbed rows.
+    """
+    if df.empty:
+        return df.assign(merged_from=pd.Series(dtype="string")), 0
+    d = df.sort_values([*key, "start_date"], kind="stable").reset_index(drop=True)
+    keys = d[list(key)].astype("string").fillna("").agg("\x1f".join, axis=1)
+    end = d["end_date"].fillna(pd.Timestamp.max)
+    prev_max = end.groupby(keys).cummax().groupby(keys).shift(1)
+    new = prev_max.isna() | (d["start_date"] >= prev_max)
+    island = new.cumsum()
+    n_absorbed = int(len(d) - island.nunique())
+    if n_absorbed == 0:
+        return df.assign(merged_from=pd.Series(pd.NA, index=df.index, dtype="string")), 0
+    first = d.groupby(island, sort=False).head(1).set_index(island[new].to_numpy())
+    last_end = end.groupby(island).idxmax()
+    end_cols = [c for c in d.columns if c.startswith("end_")]
+    first[end_cols] = d.loc[last_end.to_numpy(), end_cols].set_index(last_end.index).reindex(first.index)
+    first["end_date"] = end.groupby(island).max().where(lambda x: x != pd.Timestamp.max).reindex(first.index)
+    ids = d[id_col].astype("string").groupby(island).agg(lambda x: ";".join(x) if len(x) > 1 else pd.NA)
+    first["merged_from"] = ids.reindex(first.index).astype("string")
+    return first.reset_index(drop=True), n_absorbed
+
+
+def _rejected_frame(df: pd.DataFrame, probs: _Problems, bsn: pd.DataFrame, file: str,
+                    table: Table, mapping: Mapping, fmt: Format) -> pd.DataFrame:
+    p = probs.frame()
+    tm = mapping.table(table.name)
+    shown = df.drop(columns=[ROW]).copy()
+    for name, hit in bsn.items():
+        shown.loc[hit.to_numpy(), name] = MASK  # identifiers never reach an output file
+    if p.empty:
+        return pd.DataFrame(columns=["file", "row", "column", "rule", "message_nl", "message_en",
+                                     "all_rules", *shown.columns])
+    p["label"] = p["rule"] + ":" + p["column"]
+    grouped = p.groupby("pos", sort=True)
+    first = grouped.head(1).set_index("pos").sort_index()
+    rules = grouped["label"].agg(";".join)
+    out = pd.DataFrame({
+        "file": file, "row": df.loc[first.index, ROW].to_numpy(),
+        "column": [tm.source_name(c) for c in first["column"]], "rule": first["rule"].to_numpy(),
+        "message_nl": [fmt.rule_text(r, "nl") for r in first["rule"]],
+        "message_en": [fmt.rule_text(r, "en") for r in first["rule"]],
+        "all_rules": rules.loc[first.index].to_numpy()})
+    return pd.concat([out.reset_index(drop=True), shown.loc[first.index].reset_index(drop=True)], axis=1)
+
+
+def validate_table(table: Table, df: pd.DataFrame, file: str, mapping: Mapping, delivery: dict,
+                   births: pd.Series | None, fmt: Format = FORMAT, source: dict | None = None) -> TableResult:
+    """Check one table (strings with ``_row``) and split it into accepted and rejected rows."""
+    tm = mapping.table(table.name)
+    df = apply_columns(df, tm)
+    missing = [c for c in table.required_columns if c not in df.columns]
+    if missing:
+        found = [c for c in df.columns if c != ROW]
+        raise RegistryError(f"required column(s) {missing} missing; the file has {found} "
+                            "(map them in mapping.yml under tables.{}.columns)".format(table.name),
+                            file=file, row=1, column=missing[0])
+    ignored = [c for c in df.columns if c != ROW and c not in table.columns]
+    df = _normalise(df.drop(columns=ignored).reset_index(drop=True), table, fmt)
+    probs = _Problems(len(df))
+    bsn = _bsn_scan(df, table, file, mapping, probs)
+    content = [c for c in df.columns if c != ROW]
+    probs.add(df.duplicated(subset=content, keep="first").to_numpy(), "duplicate_row", table.key[0])
+    _check_values(df, table, fmt, probs)
+    dates = _parse_all_dates(df, table, mapping, file)
+    _check_rules(df, dates, table, delivery, births, probs)
+    bad = probs.bad()
+    dup_key = np.zeros(len(df), bool)
+    dup_key[np.flatnonzero(~bad)[df.loc[~bad, list(table.key)].duplicated(keep="first").to_numpy()]] = True
+    probs.add(dup_key, "duplicate_key", table.key[0])
+    bad = probs.bad()
+    accepted = _typed(df.loc[~bad], {k: v.loc[~bad] for k, v in dates.items()}, table)
+    n_accepted = len(accepted)
+    merged = 0
+    if table.merge_key:
+        accepted, merged = merge_overlaps(accepted, table.merge_key, table.key[0])
+    return TableResult(name=table.name, file=file, rows_in=len(df), accepted=accepted.reset_index(drop=True),
+                       rejected=_rejected_frame(df, probs, bsn, file, table, mapping, fmt),
+                       merged_rows=merged, accepted_rows=n_accepted, source=source or {},
+                       ignored_columns=ignored)
+
+
+def _locate(folder: Path, table: Table, mapping: Mapping) -> Path | None:
+    tm = mapping.table(table.name)
+    if tm.file:
+        path = Path(folder) / tm.file
+        if not path.exists():
+            raise RegistryError(f"mapping.yml names {tm.file!r} for table {table.name}, but it does not exist",
+                                file=str(path))
+        return path
+    return find_table_file(folder, table.name)
+
+
+def validate_delivery(folder: Path, fmt: Format = FORMAT, progress=None) -> ValidationResult:
+    """Read, map and validate every table of the delivery in ``folder``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RegistryError("delivery folder not found", file=str(folder))
+    mapping = load_mapping(folder)
+    delivery = load_delivery(folder, mapping)
+    results: dict[str, TableResult] = {}
+    births = None
+    names = list(fmt.tables)
+    for name in (progress(names) if progress else names):
+        table = fmt.tables[name]
+        path = _locate(folder, table, mapping)
+        if path is None:
+            if table.required:
+                raise RegistryError(f"required table {name} not found (expected {name}.csv, .xlsx or "
+                                    ".parquet, or a file named in mapping.yml)", file=str(folder / f"{name}.csv"))
+            empty = pd.DataFrame({ROW: pd.Series(dtype=int), **{c: pd.Series(dtype=str) for c in table.columns}})
+            results[name] = validate_table(table, empty, None, mapping, delivery, births, fmt)
+            continue
+        raw, source = read_table_file(path, mapping.table(name).sheet)
+        res = validate_table(table, raw, path.name, mapping, delivery, births, fmt, source)
+        if name == "persons":
+            births = res.accepted.set_index("person_id")["birth_date"]
+        results[name] = res
+    return ValidationResult(code=delivery["municipality_code"], delivery=delivery, tables=results)
