@@ -72,7 +72,7 @@ def reach_figure(light: pd.DataFrame, spec: pd.DataFrame, lang: str = "nl") -> p
     L = LABELS[lang]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, df, title in ((axes[0], light, L["reach_light"]), (axes[1], spec, L["reach_spec"])):
-        for group, g in df.groupby("age_group", observed=True, sort=False):
+        for group, g in df.groupby("age_group", observed=True, sort=True):
             ax.plot(g["year"], g["pct"], marker="o", label=str(group))
         ax.set_title(title); ax.set_xlabel(L["year"])
     axes[0].set_ylabel(L["pct_children"]); axes[0].set_ylim(bottom=0)

@@ -90,7 +90,9 @@ def reach(residence, persons, episodes: pd.DataFrame, years: list[int]) -> pd.Da
         agg = base.assign(hit=hit).groupby("age_group", observed=False)["hit"].agg(["size", "sum"])
         for group, r in agg.iterrows():
             rows.append({"year": y, "age_group": group, "children": int(r["size"]), "reached": int(r["sum"])})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["age_group"] = pd.Categorical(out["age_group"], categories=[g[0] for g in AGE_GROUPS], ordered=True)
+    return out
 
 
 def date_issues(tables: dict[str, pd.DataFrame], delivery: dict) -> pd.DataFrame:

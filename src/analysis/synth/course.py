@@ -107,7 +107,7 @@ def make_screenings(rng: np.random.Generator, pop: Population, p: SynthParams) -
     measured = severity(pop, p) - np.sqrt(p.unmeasured_confounding) * pop.z_u
     boys = (pop.sex == "M") * 0.25
     latent = measured[:, None] + boys[:, None] + rng.normal(0, 0.33, size=(n, 2))
-    sdq = np.clip(np.round(7.8 + 4.5 * latent), 0, 40).astype(int)
+    sdq = np.clip(np.round(7.4 + 4.5 * latent), 0, 40).astype(int)
     return Screenings(time=time, sdq=sdq, done=done)
 
 

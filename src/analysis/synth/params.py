@@ -35,7 +35,7 @@ DEMO_MUNICIPALITIES = (
 LIGHT_PROVIDER_TYPES = ("wijkteam", "cjg", "jgz", "schoolmaatschappelijk_werk", "poh_jeugd",
                         "opvoedondersteuning")
 #: share of light-support starts by provider type
-LIGHT_PROVIDER_SHARE = (0.28, 0.16, 0.14, 0.18, 0.13, 0.11)
+LIGHT_PROVIDER_SHARE = (0.22, 0.18, 0.15, 0.19, 0.14, 0.12)
 #: first calendar year in which each provider type registers its episodes ("realistic" mode):
 #: light support is barely registered, and registration grows over the years.
 LIGHT_REGISTERED_FROM = {"wijkteam": 2015, "cjg": 2015, "jgz": 2016,
@@ -45,7 +45,7 @@ LIGHT_REGISTERED_FROM = {"wijkteam": 2015, "cjg": 2015, "jgz": 2016,
 #: BIJ hulpvorm of the first episode of a specialist spell, with shares (CBS new trajecten 2021,
 #: wijkteam excluded: ambulant dominates, verblijf ≈ 6–8 %)
 SPECIALIST_FORMS = ("02", "03", "04", "11", "12", "13", "14")
-SPECIALIST_FORM_SHARE = (0.63, 0.06, 0.19, 0.035, 0.01, 0.01, 0.065)
+SPECIALIST_FORM_SHARE = (0.655, 0.06, 0.19, 0.03, 0.008, 0.007, 0.05)
 
 #: moves out of the municipality per year by age 0..17 (CBS 2017), plus 0.5 % emigration
 MOVE_OUT_RATE = np.array([5.8, 6.2, 5.8, 5.3, 4.6, 4.0, 3.6, 3.3, 3.0, 2.8, 2.6, 2.5, 2.5, 2.5,

@@ -155,7 +155,7 @@ _IJW_REASON = {"01": "31", "02": "34", "03": "32", "04": "33", "05": "35", "": "
 
 def _split_spells(c: Course, rng: np.random.Generator):
     """Each spell becomes 1–3 consecutive episodes, each of another form of care."""
-    n_ep = rng.choice([1, 2, 3], size=len(c.spell_start), p=[0.5, 0.35, 0.15])
+    n_ep = rng.choice([1, 2, 3], size=len(c.spell_start), p=[0.4, 0.4, 0.2])
     rep = np.repeat(np.arange(len(c.spell_start)), n_ep)
     order = np.concatenate([np.arange(k) for k in n_ep]) if len(n_ep) else np.zeros(0, int)
     cuts = np.sort(rng.random((len(n_ep), 2)), axis=1)

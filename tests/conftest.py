@@ -1,0 +1,72 @@
+"""Shared fixtures: small registries built in code, and one synthetic municipality per session."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.registry.store import save
+from analysis.registry.validate import validate_delivery
+from analysis.synth.generate import write_municipality
+from analysis.synth.params import Municipality, SynthParams
+
+HEADERS = {
+    "persons": ["person_id", "birth_date", "sex"],
+    "residence_periods": ["person_id", "municipality_code", "start_date", "end_date"],
+    "screenings": ["screening_id", "person_id", "screening_date", "instrument", "sdq_total"],
+    "light_support_episodes": ["episode_id", "person_id", "provider_type", "start_date", "end_date"],
+    "specialist_episodes": ["episode_id", "person_id", "provider_agb", "bij_hulpvorm", "start_date",
+                            "end_date", "end_reason_bij"],
+}
+
+
+def write_delivery(folder: Path, tables: dict[str, list[list[str]]], *, code: str = "0037",
+                   headers: dict | None = None, extract: str = "2024-12-31") -> Path:
+    """A small delivery in the uniform format: rows as lists of strings, in the HEADERS' order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "delivery.yml").write_text(yaml.safe_dump({
+        "municipality_code": code, "municipality_name": "Testgemeente", "extract_date": extract,
+        "registry_start": "2015-01-01", "format_version": 1}), encoding="utf-8")
+    heads = {**HEADERS, **(headers or {})}
+    for name, head in heads.items():
+        rows = tables.get(name, [])
+        pd.DataFrame(rows, columns=head, dtype=str).to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def pid(i: int) -> str:
+    return f"{i:064x}"
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    """Three children, hand-made, every table valid."""
+    return write_delivery(tmp_path / "0037", {
+        "persons": [[pid(1), "2010-03-01", "M"], [pid(2), "2012-07-15", "V"], [pid(3), "2008-01-20", "V"]],
+        "residence_periods": [[pid(1), "0037", "2010-03-01", ""], [pid(2), "0037", "2014-01-01", "2020-06-30"],
+                              [pid(3), "0037", "2008-01-20", ""]],
+        "screenings": [["S1", pid(1), "2015-09-01", "sdq_parent", "15"], ["S2", pid(2), "2017-10-01", "sdq_parent", "6"]],
+        "light_support_episodes": [["L1", pid(1), "wijkteam", "2015-10-01", "2016-03-01"],
+                                   ["L2", pid(3), "cjg", "2016-01-01", ""]],
+        "specialist_episodes": [["J1", pid(1), "12345678", "02", "2017-01-01", "2017-12-31", "01"],
+                                ["J2", pid(3), "12345678", "11", "2018-05-01", "", ""]],
+    })
+
+
+@pytest.fixture(scope="session")
+def medium(tmp_path_factory) -> tuple[Path, Path]:
+    """The medium demo municipality (6,000 children), generated and validated once per session."""
+    base = tmp_path_factory.mktemp("medium")
+    p = SynthParams(municipalities=(Municipality("9902", "Middenveen", 6000),))
+    folder = write_municipality(base / "raw", p.municipalities[0], p)
+    save(validate_delivery(folder), base / "processed")
+    return folder, base / "processed"
+
+
+@pytest.fixture(scope="session")
+def messy(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("messy")
+    p = SynthParams(seed=11, messy=True, municipalities=(Municipality("9901", "Kleinwolde", 2000),))
+    return write_municipality(base / "raw", p.municipalities[0], p)
