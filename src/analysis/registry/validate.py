@@ -226,7 +226,7 @@ def _check_rules(df, dates, table: Table, delivery: dict, births: pd.Series | No
         for rc in _END_REASON:
             if rc in df.columns:
                 probs.add((df[rc] != "") & end.isna(), "end_reason_without_end_date", "end_date")
-    if "death_before_birth" in rules:
+    if "death_before_birth" in rules and "death_date" in dates:
         probs.add((dates["death_date"] < dates["birth_date"]).fillna(False), "death_before_birth", "death_date")
     if "after_extract" in rules and start is not None:
         probs.add((start > pd.Timestamp(delivery["extract_date"])).fillna(False), "after_extract", start_col)
@@ -375,6 +375,16 @@ def validate_table(table: Table, df: pd.DataFrame, file: str, mapping: Mapping, 
                        ignored_columns=ignored)
 
 
+def earliest_birth(persons: pd.DataFrame) -> pd.Series:
+    """The earliest possible birth date per person: with precision month the 1st of the month,
+    with precision year 1 January (a date "before birth" must be before every possible birth)."""
+    b = persons.set_index("person_id")["birth_date"]
+    prec = persons.set_index("person_id").get("birth_date_precision", pd.Series(pd.NA, index=b.index))
+    month_start = b.dt.to_period("M").dt.start_time
+    year_start = b.dt.to_period("Y").dt.start_time
+    return b.where(prec.ne("month").fillna(True), month_start).where(prec.ne("year").fillna(True), year_start)
+
+
 def _locate(folder: Path, table: Table, mapping: Mapping) -> Path | None:
     tm = mapping.table(table.name)
     if tm.file:
@@ -409,6 +419,6 @@ def validate_delivery(folder: Path, fmt: Format = FORMAT, progress=None) -> Vali
         raw, source = read_table_file(path, mapping.table(name).sheet)
         res = validate_table(table, raw, path.name, mapping, delivery, births, fmt, source)
         if name == "persons":
-            births = res.accepted.set_index("person_id")["birth_date"]
+            births = earliest_birth(res.accepted)
         results[name] = res
     return ValidationResult(code=delivery["municipality_code"], delivery=delivery, tables=results)

@@ -1,0 +1,54 @@
+"""The workbench command: exit codes 0 (clean), 1 (rows rejected), 2 (unreadable)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from analysis.cli import main
+from analysis.registry.bsn import make_bsn
+
+from conftest import pid, write_delivery
+
+
+def test_validate_exit_codes(tiny, tmp_path, capsys):
+    out = tmp_path / "processed"
+    assert main(["validate", str(tiny), "--processed", str(out)]) == 0
+    q = json.loads((out / "0037" / "quality.json").read_text())
+    assert q["rejected"] == 0 and q["rows_in"] == q["accepted"] == 12
+    (tiny / "persons.csv").write_text((tiny / "persons.csv").read_text() + f"{pid(4)},2011-01-01,Q\n")
+    assert main(["validate", str(tiny), "--processed", str(out)]) == 1
+    assert "rejected 1 (unknown_code 1)" in capsys.readouterr().out
+    assert (out / "0037" / "rejected" / "persons.csv").exists()
+    (tiny / "persons.csv").write_text("person_id,sex\n")
+    assert main(["validate", str(tiny), "--processed", str(out)]) == 2
+    assert "birth_date" in capsys.readouterr().err
+
+
+def test_bsn_delivery_exits_2_and_points_to_pseudonymise(tmp_path, capsys):
+    b = make_bsn(np.random.default_rng(9), 2)
+    folder = write_delivery(tmp_path / "0037", {"persons": [[x, "2010-01-01", "M"] for x in b]})
+    assert main(["validate", str(folder), "--processed", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err
+    assert "workbench pseudonymise" in err and b[0] not in err
+
+
+def test_synth_then_validate_through_the_console_script(tmp_path):
+    bin_dir = __import__("pathlib").Path(sys.executable).parent
+    subprocess.run([bin_dir / "workbench", "synth", "--out", tmp_path / "raw", "--municipality", "9907:300",
+                    "--messy", "--seed", "3"], check=True, capture_output=True)
+    assert (tmp_path / "raw" / "9907" / "messy_manifest.json").exists()
+    r = subprocess.run([bin_dir / "workbench", "validate", tmp_path / "raw", "--processed", tmp_path / "p"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr
+    assert "rejected" in r.stdout
+
+
+def test_pseudonymise_command(tmp_path, monkeypatch, capsys):
+    b = make_bsn(np.random.default_rng(2), 1)
+    folder = write_delivery(tmp_path / "in", {"persons": [[b[0], "2010-01-01", "M"]],
+                                              "residence_periods": [[b[0], "0037", "2010-01-01", ""]]})
+    monkeypatch.setenv("WORKBENCH_PSEUDONYM_KEY", "x" * 32)
+    assert main(["pseudonymise", str(folder), str(tmp_path / "out")]) == 0
+    assert main(["validate", str(tmp_path / "out"), "--processed", str(tmp_path / "p")]) == 0
+    assert "x" * 32 not in capsys.readouterr().out

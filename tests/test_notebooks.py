@@ -1,0 +1,63 @@
+"""The notebooks are stored clean and execute through papermill into readable, safe HTML."""
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.errors import ParameterError
+from analysis.params import QualityParams
+from analysis.registry.store import save
+from analysis.registry.validate import validate_delivery
+from analysis.runner import run_municipality
+from analysis.synth.generate import write_municipality
+from analysis.synth.params import Municipality, SynthParams
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_without_outputs_and_parameterised(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c["outputs"] and c["execution_count"] is None for c in code)
+    assert "parameters" in code[0]["metadata"].get("tags", [])
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert not any(re.search(r"^\s*def ", "".join(c["source"]), re.M) for c in code)
+
+
+def _html_text(html: str) -> str:
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+
+
+@pytest.mark.slow
+def test_quality_notebook_runs_on_a_small_registry(tmp_path):
+    p = SynthParams(seed=4, messy=True, municipalities=(Municipality("9908", "Klein", 800),))
+    folder = write_municipality(tmp_path / "raw", p.municipalities[0], p)
+    save(validate_delivery(folder), tmp_path / "processed")
+    [html] = run_municipality("9908", processed=tmp_path / "processed", out=tmp_path / "reports")
+    text = html.read_text(encoding="utf-8")
+    assert "SYNTHETISCHE DATA" in text and "Datakwaliteit" in text
+    assert text.count("data:image/png;base64") >= 5                 # the figures are embedded
+    assert "build_quality_appendix" not in text                     # code is hidden
+    assert "Traceback" not in text
+    body = _html_text(text)
+    ids = pd.read_csv(folder / "persons.csv", dtype=str)["person_id"]
+    assert not any(i in body for i in ids)                           # no person identifiers
+    nb = json.loads((tmp_path / "reports" / "9908" / "01_data_quality.ipynb").read_text())
+    assert nb["metadata"]["papermill"]["parameters"]["municipality"] == "9908"
+
+
+@pytest.mark.slow
+def test_quality_notebook_survives_a_tiny_registry(tiny, tmp_path):
+    save(validate_delivery(tiny), tmp_path / "processed")
+    [html] = run_municipality("0037", processed=tmp_path / "processed", out=tmp_path / "reports")
+    assert "Traceback" not in html.read_text(encoding="utf-8")
+
+
+def test_parameters_are_validated(tmp_path):
+    with pytest.raises(ParameterError, match="4-digit string"):
+        QualityParams(municipality=37, processed_dir=str(tmp_path))
+    with pytest.raises(ParameterError, match="validate"):
+        QualityParams(municipality="0037", processed_dir=str(tmp_path))
