@@ -14,13 +14,15 @@ def looks_like_bsn(values: pd.Series, *, padded_8: bool = True) -> pd.Series:
     ``padded_8`` is False (columns whose values are 8 digits by definition, such as AGB codes).
     ``000000000`` and ``999999999`` (BIJ placeholders for unborn/unknown) count too.
     """
-    s = values.astype("string").str.strip().fillna("")
-    digits = s.str.fullmatch(r"\d{8,9}" if padded_8 else r"\d{9}").fillna(False).to_numpy(bool)
-    out = np.zeros(len(s), bool)
+    arr = values.fillna("").to_numpy(dtype=str)
+    arr = np.char.strip(arr)
+    length = np.char.str_len(arr)
+    digits = np.char.isdigit(arr) & ((length == 9) | ((length == 8) & padded_8))
+    out = np.zeros(len(arr), bool)
     if digits.any():
-        padded = s[digits].str.zfill(9).to_numpy(str)
-        arr = np.frombuffer("".join(padded).encode("ascii"), dtype=np.uint8).reshape(-1, 9) - 48
-        total = arr.astype(int) @ _WEIGHTS
+        padded = np.char.zfill(arr[digits], 9)
+        codes = np.frombuffer("".join(padded.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 9) - 48
+        total = codes.astype(int) @ _WEIGHTS
         out[digits] = (total % 11 == 0) | np.isin(padded, ["000000000", "999999999"])
     return pd.Series(out, index=values.index)
 

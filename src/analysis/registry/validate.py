@@ -155,7 +155,7 @@ def _normalise(df: pd.DataFrame, table: Table, fmt: Format) -> pd.DataFrame:
     for name, col in table.columns.items():
         if name not in df.columns:
             continue
-        s = df[name].astype(str).str.strip()
+        arr = np.char.strip(df[name].to_numpy(dtype=str))
         width = None
         if col.type == "code" and col.codes:
             keys = list(fmt.codes[col.codes])
@@ -164,7 +164,11 @@ def _normalise(df: pd.DataFrame, table: Table, fmt: Format) -> pd.DataFrame:
         elif col.pattern and col.pattern.startswith(r"^\d{") and col.pattern.endswith("}$"):
             width = int(col.pattern[4:-2])
         if width:
-            s = s.where(~s.str.fullmatch(r"\d+") | (s.str.len() >= width), s.str.zfill(width))
+            short = np.char.isdigit(arr) & (np.char.str_len(arr) < width)
+            if short.any():
+                arr = arr.astype(object)
+                arr[short] = np.char.zfill(arr[short].astype(str), width)
+        s = pd.Series(arr.astype(object), index=df.index)
         if col.type == "bool":
             s = s.map(lambda v: _BOOL.get(v.lower(), v))
         df[name] = s
@@ -298,21 +302,26 @@ def merge_overlaps(df: pd.DataFrame, key: tuple[str, ...], id_col: str) -> tuple
     if df.empty:
         return df.assign(merged_from=pd.Series(dtype="string")), 0
     d = df.sort_values([*key, "start_date"], kind="stable").reset_index(drop=True)
-    keys = d[list(key)].astype("string").fillna("").agg("\x1f".join, axis=1)
+    group = d.groupby(list(key), dropna=False, sort=False).ngroup().to_numpy()
     end = d["end_date"].fillna(pd.Timestamp.max)
-    prev_max = end.groupby(keys).cummax().groupby(keys).shift(1)
+    prev_max = end.groupby(group).cummax().groupby(group).shift(1)
     new = prev_max.isna() | (d["start_date"] >= prev_max)
-    island = new.cumsum()
-    n_absorbed = int(len(d) - island.nunique())
+    island = new.cumsum().to_numpy()
+    n_absorbed = int(len(d) - island[-1])
     if n_absorbed == 0:
         return df.assign(merged_from=pd.Series(pd.NA, index=df.index, dtype="string")), 0
-    first = d.groupby(island, sort=False).head(1).set_index(island[new].to_numpy())
-    last_end = end.groupby(island).idxmax()
+    first = d.loc[new.to_numpy()].set_index(island[new.to_numpy()])
+    size = np.bincount(island)[first.index]
+    multi = first.index[size > 1]
+    sub = d.loc[np.isin(island, multi)]
+    sub_island = island[np.isin(island, multi)]
+    last_end = end.loc[sub.index].groupby(sub_island).idxmax()
     end_cols = [c for c in d.columns if c.startswith("end_")]
-    first[end_cols] = d.loc[last_end.to_numpy(), end_cols].set_index(last_end.index).reindex(first.index)
-    first["end_date"] = end.groupby(island).max().where(lambda x: x != pd.Timestamp.max).reindex(first.index)
-    ids = d[id_col].astype("string").groupby(island).agg(lambda x: ";".join(x) if len(x) > 1 else pd.NA)
-    first["merged_from"] = ids.reindex(first.index).astype("string")
+    first.loc[multi, end_cols] = d.loc[last_end.loc[multi].to_numpy(), end_cols].to_numpy()
+    first.loc[multi, "end_date"] = end.loc[sub.index].groupby(sub_island).max().loc[multi].where(
+        lambda x: x != pd.Timestamp.max).to_numpy()
+    first["merged_from"] = pd.Series(pd.NA, index=first.index, dtype="string")
+    first.loc[multi, "merged_from"] = sub[id_col].astype(str).groupby(sub_island).agg(";".join).loc[multi].to_numpy()
     return first.reset_index(drop=True), n_absorbed
 
 
