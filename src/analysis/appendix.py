@@ -36,6 +36,15 @@ class QualityAppendix:
     reach_spec: pd.DataFrame
     dates: pd.DataFrame
 
+    def reach_table(self) -> pd.DataFrame:
+        """Light and specialist reach side by side, by year and age group (in that order)."""
+        light = self.reach_light.rename(columns={"pct": "pct_light"})
+        spec = self.reach_spec[["year", "age_group", "pct"]].rename(columns={"pct": "pct_specialist"})
+        out = light.merge(spec, on=["year", "age_group"], how="left", sort=False)
+        order = {g[0]: i for i, g in enumerate(q.AGE_GROUPS)}
+        return out.sort_values(["year", "age_group"], key=lambda c: c.map(order) if c.name == "age_group" else c,
+                               kind="stable").reset_index(drop=True)
+
 
 def _completeness(tables, p: QualityParams) -> pd.DataFrame:
     comp = q.completeness(tables)
@@ -104,3 +113,9 @@ def header_markdown(a: QualityAppendix, lang: str = "nl") -> str:
                 f"{a.extract_date}. Aantallen onder de 10 zijn onderdrukt (`<10`), overige afgerond op 5.")
     return (f"{banner}**Municipality:** {a.name} ({a.code}) · **registration window:** {a.registry_start} to "
             f"{a.extract_date}. Counts below 10 are suppressed (`<10`), others rounded to 5.")
+
+
+def styled(df: pd.DataFrame, index: bool = True):
+    """A table for display: one decimal, '–' where a value is suppressed or missing."""
+    st = df.style.format(precision=1, na_rep="–", thousands=None)
+    return st if index else st.hide(axis="index")
