@@ -1,5 +1,4 @@
 """Data-quality descriptives, counted by hand on the three-child registry."""
-import pandas as pd
 
 from analysis import quality as q
 from analysis.registry.validate import validate_delivery

@@ -1,8 +1,6 @@
 """The synthetic registry: calibrated to published magnitudes, reproducible, with a coherent truth."""
 import json
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -7,7 +7,8 @@ import pytest
 from analysis.errors import BSNFoundError, RegistryError
 from analysis.registry.bsn import looks_like_bsn, make_bsn
 from analysis.registry.store import save
-from analysis.registry.validate import merge_overlaps, validate_delivery
+from analysis.registry.merge import merge_overlaps
+from analysis.registry.validate import validate_delivery
 
 from conftest import pid, write_delivery
 

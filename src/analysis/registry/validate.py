@@ -8,16 +8,16 @@ episodes of the same type are merged by the BIJ rules (earliest start, latest en
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..errors import BSNFoundError, RegistryError
 from .bsn import looks_like_bsn
+from .delivery import load_delivery
 from .mapping import Mapping, apply_columns, load_mapping, parse_dates
+from .merge import merge_overlaps
 from .readers import ROW, find_table_file, read_table_file
 from .schema import FORMAT, Format, Table
 
@@ -74,43 +74,6 @@ class ValidationResult:
                 "rejected": sum(t["rejected"] for t in tables.values()),
                 "merged_rows": sum(t["merged_rows"] for t in tables.values()),
                 "tables": tables}
-
-
-# ----------------------------------------------------------------------------- delivery
-
-
-def load_delivery(folder: Path, mapping: Mapping) -> dict:
-    """The delivery's metadata from ``delivery.yml`` (or the ``delivery`` section of mapping.yml)."""
-    path = Path(folder) / "delivery.yml"
-    if path.exists():
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        where = str(path)
-    elif mapping.delivery:
-        raw, where = mapping.delivery, str(mapping.path)
-    else:
-        raise RegistryError("no delivery.yml (municipality_code, municipality_name, extract_date, "
-                            "registry_start, format_version) and no delivery section in mapping.yml",
-                            file=str(path))
-    for key in ("municipality_code", "municipality_name", "extract_date", "registry_start"):
-        if raw.get(key) in (None, ""):
-            raise RegistryError(f"{key} is missing", file=where, column=key)
-    code = raw["municipality_code"]
-    if not isinstance(code, str) or not code.isdigit() or len(code) != 4:
-        raise RegistryError(f"municipality_code must be a quoted 4-digit string such as \"0037\", got {code!r}",
-                            file=where, column="municipality_code")
-    out = dict(raw)
-    for key in ("extract_date", "registry_start"):
-        value = raw[key]
-        if not isinstance(value, date):
-            try:
-                value = date.fromisoformat(str(value))
-            except ValueError:
-                raise RegistryError(f"{key} must be a date YYYY-MM-DD, got {value!r}", file=where, column=key) from None
-        out[key] = value
-    if int(out.get("format_version", FORMAT.version)) != FORMAT.version:
-        raise RegistryError(f"format_version {out['format_version']} is not supported (this is version "
-                            f"{FORMAT.version})", file=where, column="format_version")
-    return out
 
 
 # ----------------------------------------------------------------------------- problems
@@ -290,39 +253,6 @@ def _typed(df: pd.DataFrame, dates: dict, table: Table) -> pd.DataFrame:
         else:
             out[name] = df[name].where(df[name] != "", None).astype("string")
     return out
-
-
-def merge_overlaps(df: pd.DataFrame, key: tuple[str, ...], id_col: str) -> tuple[pd.DataFrame, int]:
-    """Merge overlapping episodes with the same ``key`` (BIJ): earliest start, latest end.
-
-    Episodes that only touch (end = next start) are kept apart. The merged row keeps the other
-    fields of its first episode and the end fields of the episode that ends last; ``merged_from``
-    lists the episode ids it absorbed. Returns the merged frame and the number of absorbed rows.
-    """
-    if df.empty:
-        return df.assign(merged_from=pd.Series(dtype="string")), 0
-    d = df.sort_values([*key, "start_date"], kind="stable").reset_index(drop=True)
-    group = d.groupby(list(key), dropna=False, sort=False).ngroup().to_numpy()
-    end = d["end_date"].fillna(pd.Timestamp.max)
-    prev_max = end.groupby(group).cummax().groupby(group).shift(1)
-    new = prev_max.isna() | (d["start_date"] >= prev_max)
-    island = new.cumsum().to_numpy()
-    n_absorbed = int(len(d) - island[-1])
-    if n_absorbed == 0:
-        return df.assign(merged_from=pd.Series(pd.NA, index=df.index, dtype="string")), 0
-    first = d.loc[new.to_numpy()].set_index(island[new.to_numpy()])
-    size = np.bincount(island)[first.index]
-    multi = first.index[size > 1]
-    sub = d.loc[np.isin(island, multi)]
-    sub_island = island[np.isin(island, multi)]
-    last_end = end.loc[sub.index].groupby(sub_island).idxmax()
-    end_cols = [c for c in d.columns if c.startswith("end_")]
-    first.loc[multi, end_cols] = d.loc[last_end.loc[multi].to_numpy(), end_cols].to_numpy()
-    first.loc[multi, "end_date"] = end.loc[sub.index].groupby(sub_island).max().loc[multi].where(
-        lambda x: x != pd.Timestamp.max).to_numpy()
-    first["merged_from"] = pd.Series(pd.NA, index=first.index, dtype="string")
-    first.loc[multi, "merged_from"] = sub[id_col].astype(str).groupby(sub_island).agg(";".join).loc[multi].to_numpy()
-    return first.reset_index(drop=True), n_absorbed
 
 
 def _rejected_frame(df: pd.DataFrame, probs: _Problems, bsn: pd.DataFrame, file: str,
