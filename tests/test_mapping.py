@@ -87,7 +87,9 @@ def test_export_is_mapped_and_validated(export):
     assert acc.loc[pid(3), "birth_date"] == pd.Timestamp("2008-07-01")
     assert acc.loc[pid(3), "birth_date_precision"] == "year"
     res_p = res.tables["residence_periods"]
-    assert res_p.source == {"format": "csv", "encoding": "windows-1252", "separator": "semicolon"}
+    assert {k: res_p.source[k] for k in ("format", "encoding", "separator")} == \
+        {"format": "csv", "encoding": "windows-1252", "separator": "semicolon"}
+    assert len(res_p.source["sha256"]) == 64
     assert res_p.accepted["municipality_code"].tolist() == ["0037", "0037", "0037"]
     assert res_p.accepted["end_date"].tolist()[1] == pd.Timestamp("2020-06-30")
     scr = res.tables["screenings"]

@@ -115,7 +115,7 @@ def header_markdown(a: QualityAppendix, lang: str = "nl") -> str:
             f"{a.extract_date}. Counts below 10 are suppressed (`<10`), others rounded to 5.")
 
 
-def styled(df: pd.DataFrame, index: bool = True):
-    """A table for display: one decimal, '–' where a value is suppressed or missing."""
-    st = df.style.format(precision=1, na_rep="–", thousands=None)
+def styled(df: pd.DataFrame, index: bool = True, precision: int = 1):
+    """A table for display: ``precision`` decimals, '–' where a value is suppressed or missing."""
+    st = df.style.format(precision=precision, na_rep="–", thousands=None)
     return st if index else st.hide(axis="index")

@@ -63,3 +63,9 @@ def protect_plot_counts(values, threshold: int = THRESHOLD, round_to: int = ROUN
     """Counts for a figure: NaN where suppressed (a gap in the line), rounded elsewhere."""
     v = np.asarray(values, float)
     return np.where(_primary(v, threshold), np.nan, round_count(v, round_to))
+
+
+def truncate_curve(table: pd.DataFrame, threshold: int = THRESHOLD, column: str = "n_at_risk") -> pd.DataFrame:
+    """A curve for publication: only the steps before fewer than ``threshold`` children remain at risk."""
+    low = np.flatnonzero(table[column].to_numpy() < threshold)
+    return table.iloc[: low[0]] if len(low) else table

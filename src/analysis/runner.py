@@ -8,12 +8,14 @@ import nbformat
 
 from . import io, paths
 from .errors import WorkbenchError
-from .params import QualityParams
+from .params import AnalysisParams, QualityParams
 
 KERNEL = "python3"          # fixed, so that a notebook saved with another kernel still runs
 CELL_TIMEOUT_S = 1800
 
-NOTEBOOKS = {"01_data_quality": QualityParams}
+NOTEBOOKS = {"01_data_quality": QualityParams, "02_survival": AnalysisParams, "03_sensitivity": AnalysisParams}
+TITLES = {"01_data_quality": "Bijlage 1 — Datakwaliteit", "02_survival": "Bijlage 2 — Overleving",
+          "03_sensitivity": "Bijlage 3 — Gevoeligheid"}
 
 
 class RunFailed(WorkbenchError):
@@ -65,13 +67,33 @@ def render_html(nb_path: Path, title: str) -> Path:
     return io.write_text(nb_path.with_suffix(".html"), body)
 
 
-def run_municipality(code: str, *, processed: Path, out: Path) -> list[Path]:
-    """Execute and render every appendix of one municipality; returns the HTML files."""
+def _progress(desc: str):
+    from tqdm.auto import tqdm
+
+    def wrap(it, total=None):
+        return tqdm(it, total=total, desc=desc, leave=False, disable=None)
+    return wrap
+
+
+def run_municipality(code: str, *, processed: Path, out: Path, analysis: dict | None = None) -> list[Path]:
+    """Analyse, execute and render every appendix of one municipality; returns the HTML files.
+
+    The survival analyses are computed here first (with a progress bar), cached, and the notebooks
+    present them; ``results.json`` is written beside the appendices.
+    """
+    from .results import primary_analysis, results_json, sensitivity_analysis
     processed = Path(processed).resolve()
     target = Path(out).resolve() / code
+    ap = AnalysisParams(municipality=code, processed_dir=str(processed), **(analysis or {}))
+    primary = primary_analysis(ap, progress=_progress(f"{code} bootstrap"))
+    sens = sensitivity_analysis(ap, progress=_progress(f"{code} sensitivity"))
     htmls = []
     for name, model in NOTEBOOKS.items():
-        params = model(municipality=code, processed_dir=str(processed)).as_papermill()
+        if model is QualityParams:
+            params = QualityParams(municipality=code, processed_dir=str(processed)).as_papermill()
+        else:
+            params = ap.as_papermill()
         nb = execute(name, params, target, code)
-        htmls.append(render_html(nb, f"{name.split('_', 1)[1].replace('_', ' ').capitalize()} — {code}"))
+        htmls.append(render_html(nb, f"{TITLES[name]} — {code}"))
+    io.write_json(target / "results.json", results_json(primary, sens))
     return htmls

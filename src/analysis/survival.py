@@ -33,8 +33,8 @@ class Curve:
         t = np.atleast_1d(np.asarray(t, float))
         idx = np.searchsorted(self.table["time"].to_numpy(), t, side="right") - 1
         start = 1.0 if self.kind == "survival" else 0.0
-        vals = self.table["value"].to_numpy()
-        return np.where(idx >= 0, vals[np.maximum(idx, 0)], start)
+        vals = np.concatenate([[start], self.table["value"].to_numpy()])
+        return vals[idx + 1]
 
 
 def _arrays(df: pd.DataFrame, entry: str | None, exit: str, event: str, weights: str | None):
@@ -106,7 +106,8 @@ def aalen_johansen(df: pd.DataFrame, *, exit: str, event: str, event_of_interest
     z = stats.norm.ppf(1 - alpha / 2)
     all_times = np.unique(t1)
     cens = pd.Series(_counts(t1, ev, w, all_times, ~any_ev), index=all_times).reindex(times, fill_value=0)
-    table = pd.DataFrame({"time": times, "at_risk": n, "events": d_main, "competing": d_all - d_main,
+    table = pd.DataFrame({"time": times, "at_risk": n, "n_at_risk": _at_risk(t0, t1, np.ones(len(t1)), times),
+                          "events": d_main, "competing": d_all - d_main,
                           "censored": cens.to_numpy(), "value": cif, "se": se,
                           "lower": np.clip(cif - z * se, 0, 1), "upper": np.clip(cif + z * se, 0, 1)})
     return Curve(table, "cif", label)

@@ -6,6 +6,7 @@ Parquet: the 1-based record number). Structural problems raise :class:`RegistryE
 """
 from __future__ import annotations
 
+import hashlib
 import io as _io
 from pathlib import Path
 
@@ -96,18 +97,22 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
 
 
 def read_table_file(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, dict]:
-    """Read one file by its suffix; returns the frame of strings and a description of the file."""
+    """Read one file by its suffix; returns the frame of strings and a description of the file
+    (format, encoding, separator, and the SHA-256 of its bytes for provenance)."""
     path = Path(path)
     if not path.exists():
         raise RegistryError("file not found", file=str(path))
     suffix = path.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
-        return read_csv(path)
-    if suffix == ".xlsx":
-        return read_xlsx(path, sheet)
-    if suffix == ".parquet":
-        return read_parquet(path)
-    raise RegistryError(f"unknown file type {suffix!r}: use CSV, XLSX or Parquet", file=str(path))
+        df, info = read_csv(path)
+    elif suffix == ".xlsx":
+        df, info = read_xlsx(path, sheet)
+    elif suffix == ".parquet":
+        df, info = read_parquet(path)
+    else:
+        raise RegistryError(f"unknown file type {suffix!r}: use CSV, XLSX or Parquet", file=str(path))
+    info["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return df, info
 
 
 def find_table_file(folder: Path, table: str) -> Path | None:

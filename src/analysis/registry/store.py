@@ -46,6 +46,13 @@ def load_registry(code: str, base: Path) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(folder / f"{name}.parquet") for name in FORMAT.tables}
 
 
+def registry_sha256(quality: dict) -> str:
+    """One hash over the input files of a delivery (their SHA-256s in table order)."""
+    import hashlib
+    parts = [f"{n}:{t['source'].get('sha256', '')}" for n, t in sorted(quality["tables"].items())]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def load_quality(code: str, base: Path) -> dict:
     return json.loads((Path(base) / code / "quality.json").read_text(encoding="utf-8"))
 

@@ -8,7 +8,7 @@ numbers: everything that the intervention does not change stays the same.
 Mechanics (per child, hazards per year, piecewise constant within a month):
 
 - light-support uptake ``h_u = base_u(age) * exp(covariates + 0.12 (SDQ - 8) + g_u sqrt(U) z_u) * boost``,
-  where ``boost`` is 9 in the 3 months after an SDQ signal and 2.5 in the 9 months after that;
+  where ``boost`` is 20 in the 3 months after an SDQ signal and 2.5 in the 9 months after that;
   no new start while an episode runs;
 - specialist care ``h_s = base_s(age, sex) * (c0 + c1 exp(beta S - beta^2/2) * active) * 1.6^[prior]``,
   where ``active`` is 0 once a light-support start has resolved the problem (probability
@@ -119,7 +119,7 @@ def uptake_hazard(pop: Population, scr: Screenings, p: SynthParams, t: float) ->
     latest = np.where(seen[:, 1], scr.sdq[:, 1], np.where(seen[:, 0], scr.sdq[:, 0], 8))
     signal_time = np.where(seen & (scr.sdq >= p.sdq_cutoff), scr.time, -np.inf).max(axis=1)
     since = (t - signal_time) / DAYS_PER_MONTH
-    boost = 1 + 8 * (since < 3) + 1.5 * ((since >= 3) & (since < 12))
+    boost = 1 + 19 * (since < 3) + 1.5 * ((since >= 3) & (since < 12))
     base = np.where(age < 4, 0.015, np.where(age < 18, 0.05, 0.0))
     lin = (0.25 * pop.one_parent + 0.2 * pop.benefit + 0.1 * pop.deprivation
            + 0.12 * (latest - 8) + 1.0 * np.sqrt(p.unmeasured_confounding) * pop.z_u)

@@ -44,6 +44,12 @@ def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd
         "specialist_episodes": spec,
         "protection_measures": protection_table(pop, course, ids, p, trng),
     }
+    prot = tables["protection_measures"]
+    if len(prot):  # child-protection measures are specialist care too (protocol, "Words")
+        id_index = pd.Series(np.arange(pop.n), index=ids)
+        prot_start = (pd.to_datetime(prot["start_date"]) - pd.Timestamp("1970-01-01")).dt.days.to_numpy(float)
+        spec_days = {"person": np.concatenate([spec_days["person"], id_index.loc[prot["person_id"]].to_numpy()]),
+                     "start": np.concatenate([spec_days["start"], prot_start])}
     truth = ground_truth(pop, scr, draws, p, light_days, spec_days)
     manifest: dict = {}
     if p.messy:
