@@ -36,7 +36,20 @@ def test_quality_notebook_runs_on_a_small_registry(tmp_path):
     p = SynthParams(seed=4, messy=True, municipalities=(Municipality("9908", "Klein", 800),))
     folder = write_municipality(tmp_path / "raw", p.municipalities[0], p)
     save(validate_delivery(folder), tmp_path / "processed")
-    [html] = run_municipality("9908", processed=tmp_path / "processed", out=tmp_path / "reports")
+    htmls = run_municipality("9908", processed=tmp_path / "processed", out=tmp_path / "reports",
+                             analysis={"n_boot": 20, "n_boot_sensitivity": 20})
+    assert [h.name for h in htmls] == ["01_data_quality.html", "02_survival.html", "03_sensitivity.html"]
+    for h in htmls[1:]:
+        body = _html_text(h.read_text(encoding="utf-8"))
+        assert "Traceback" not in body and "SYNTHETISCHE DATA" in body
+    results = json.loads((tmp_path / "reports" / "9908" / "results.json").read_text())
+    assert results["municipality"] == "9908" and results["verdict"] in (
+        "prevents", "delays", "more_specialist_care", "no_detectable_effect", "insufficient_data")
+    for key in ("rd_tau", "rmst_diff_months", "cif_a_tau", "cif_b_tau"):
+        assert set(results["primary"][key]) == {"estimate", "ci_low", "ci_high"}
+    for value in results["flow"].values():      # counts: suppressed below 10 or a multiple of 5
+        assert value == "<10" or (isinstance(value, (int, float)) and (value == 0 or value >= 10))
+    html = htmls[0]
     text = html.read_text(encoding="utf-8")
     assert "SYNTHETISCHE DATA" in text and "Datakwaliteit" in text
     assert text.count("data:image/png;base64") >= 5                 # the figures are embedded
@@ -52,8 +65,11 @@ def test_quality_notebook_runs_on_a_small_registry(tmp_path):
 @pytest.mark.slow
 def test_quality_notebook_survives_a_tiny_registry(tiny, tmp_path):
     save(validate_delivery(tiny), tmp_path / "processed")
-    [html] = run_municipality("0037", processed=tmp_path / "processed", out=tmp_path / "reports")
-    assert "Traceback" not in html.read_text(encoding="utf-8")
+    htmls = run_municipality("0037", processed=tmp_path / "processed", out=tmp_path / "reports",
+                             analysis={"n_boot": 20, "n_boot_sensitivity": 20})
+    for html in htmls:
+        assert "Traceback" not in html.read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "reports" / "0037" / "results.json").read_text())["verdict"] == "insufficient_data"
 
 
 def test_parameters_are_validated(tmp_path):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import disclosure as dc
 from .bootstrap import bootstrap, percentile_ci
-from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, DIED, MOVED, SPECIALIST, build_cohort, ever_never, \
+from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, ever_never, \
     exposure_intervals, landmark
 from .cox import CoxFitError, fit_cox
 from .params import AnalysisParams
@@ -225,6 +225,9 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
         cox_tv, naive = secondary_cox(cohort, p.lag_days)
         overall, by_sex = age_curves(cohort)
         ev = e_value(res.rr["estimate"], res.rr["ci_low"], res.rr["ci_high"])
+        if "hr" in cox_tv:  # the hazard ratio through the common-outcome conversion
+            h = cox_tv["hr"]
+            ev["hr_time_varying"] = e_value(hr_to_rr(h["hr"]), hr_to_rr(h["lower"]), hr_to_rr(h["upper"]))
         meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
         return PrimaryResults(
             params=p, registry_sha256=sha, synthetic=bool(quality.get("synthetic")),

@@ -242,8 +242,9 @@ def _bsn_scan(df: pd.DataFrame, table: Table, file: str, mapping: Mapping, probs
 def _typed(df: pd.DataFrame, dates: dict, table: Table) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     for name, col in table.columns.items():
-        if name not in df.columns:
-            out[name] = pd.Series(pd.NA, index=df.index, dtype="string")
+        if name not in df.columns:  # an optional column the delivery does not have: empty, typed
+            dtype = {"date": "datetime64[ns]", "int": "Int64", "bool": "boolean"}.get(col.type, "string")
+            out[name] = pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=df.index, dtype=dtype)
         elif col.type == "date":
             out[name] = dates[name]
         elif col.type == "int":
