@@ -87,10 +87,10 @@ def kaplan_meier(df: pd.DataFrame, *, exit: str, event: str, entry: str | None =
 
 
 def aalen_johansen(df: pd.DataFrame, *, exit: str, event: str, event_of_interest, entry: str | None = None,
-                   weights: str | None = None, alpha: float = 0.05, label: str = "") -> Curve:
+                   weights: str | None = None, alpha: float = 0.05, label: str = "", se: bool = True) -> Curve:
     """Cumulative incidence of ``event_of_interest``; other non-zero codes in ``event`` compete.
 
-    The standard error is the infinitesimal jackknife, as R's ``survfit`` gives it; for
+    The standard error (``se=True``) is the infinitesimal jackknife, as R's ``survfit`` gives it; for
     confidence statements about estimands the workbench bootstraps by child.
     """
     t0, t1, ev, w = _arrays(df, entry, exit, event, weights)
@@ -102,7 +102,8 @@ def aalen_johansen(df: pd.DataFrame, *, exit: str, event: str, event_of_interest
     d_main = _counts(t1, ev, w, times, main)
     surv_before = np.concatenate([[1.0], np.cumprod(1 - d_all / n)[:-1]])
     cif = np.cumsum(surv_before * d_main / n)
-    se = _aj_ij_se(t0, t1, ev, w, event_of_interest, times, n, d_all, d_main, surv_before, cif)
+    se = (_aj_ij_se(t0, t1, ev, w, event_of_interest, times, n, d_all, d_main, surv_before, cif) if se
+          else np.full(len(cif), np.nan))
     z = stats.norm.ppf(1 - alpha / 2)
     all_times = np.unique(t1)
     cens = pd.Series(_counts(t1, ev, w, all_times, ~any_ev), index=all_times).reindex(times, fill_value=0)

@@ -4,7 +4,7 @@ Eligible: resident, age 4–16, no specialist care ever, no light support in the
 an SDQ signal at time zero (the screening); the first such signal per child. Every eligible child
 is cloned into arm a (start light support within the grace period) and arm b (no light support);
 a clone is censored when it deviates from its arm. Inverse-probability-of-censoring weights from
-pooled logistic models (statsmodels) of starting light support and of moving out, per month since
+pooled logistic models (:mod:`analysis.logistic`, checked against statsmodels) of starting light support and of moving out, per month since
 time zero, restore the population; weighted Aalen–Johansen curves per arm give CIF_a(τ), CIF_b(τ),
 their difference RD(τ) (prevent) and the RMST difference up to τ (delay, in specialist-care-free
 months gained). Confidence intervals: person-level bootstrap (:mod:`analysis.bootstrap`).
@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-
 from .cohort import CENSORED, DAYS_PER_MONTH, DAYS_PER_YEAR, DIED, MOVED, SPECIALIST, Cohort
+from .logistic import fit_logistic, predict_logistic
 from .survival import aalen_johansen, rmst
 
 BASELINE = ["age", "male", "sdq", "one_parent", "benefit", "prior_light", "year"]
@@ -128,11 +127,11 @@ def _person_months(fu: pd.DataFrame, until: np.ndarray) -> pd.DataFrame:
     return pm
 
 
-def _fit_hazard(pm: pd.DataFrame, y: np.ndarray, wijken: list[str]):
+def _fit_hazard(pm: pd.DataFrame, y: np.ndarray, wijken: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Pooled logistic model of a monthly hazard (coefficients, columns used)."""
     X = _design(pm, wijken)
-    X = X.loc[:, X.std() > 0].assign(const=1.0)
-    model = sm.GLM(y, X, family=sm.families.Binomial()).fit(maxiter=100)
-    return model, list(X.columns)
+    X = X.loc[:, (X.std() > 0) | (X.columns == "const")]
+    return fit_logistic(X.to_numpy(), y), list(X.columns)
 
 
 def _monthly_hazards(fu: pd.DataFrame, p: TrialParams, wijken: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -149,8 +148,8 @@ def _monthly_hazards(fu: pd.DataFrame, p: TrialParams, wijken: list[str]) -> tup
     grid = fu.iloc[np.repeat(np.arange(len(fu)), K)].reset_index(drop=True)
     grid["month"] = np.tile(np.arange(K), len(fu))
     Xg = _design(grid, wijken)
-    h_start = start_model.predict(Xg.reindex(columns=start_cols, fill_value=0.0)).to_numpy().reshape(len(fu), K)
-    h_move = (move_model.predict(Xg.reindex(columns=move_cols, fill_value=0.0)).to_numpy().reshape(len(fu), K)
+    h_start = predict_logistic(Xg.reindex(columns=start_cols, fill_value=0.0).to_numpy(), start_model).reshape(len(fu), K)
+    h_move = (predict_logistic(Xg.reindex(columns=move_cols, fill_value=0.0).to_numpy(), move_model).reshape(len(fu), K)
               if move_model is not None else np.zeros((len(fu), K)))
     return h_start, h_move
 
@@ -244,7 +243,7 @@ def estimate(fu: pd.DataFrame, p: TrialParams, keep_rows: bool = False) -> Trial
     for arm in ("a", "b"):
         r = rows[rows["arm"] == arm]
         curve = aalen_johansen(r, entry="start", exit="stop", event="event", event_of_interest=SPECIALIST,
-                               weights="weight", label=arm)
+                               weights="weight", label=arm, se=False)
         events = int(((r["event"] == SPECIALIST) & (r["stop"] <= p.tau_days)).sum())
         out[arm] = (curve, float(curve.at(p.tau_days)[0]), rmst(curve, p.tau_days) / DAYS_PER_MONTH, events)
     return TrialEstimate(cif_a=out["a"][1], cif_b=out["b"][1], rmst_a_months=out["a"][2],
