@@ -16,18 +16,26 @@ class LogisticFitError(WorkbenchError):
     """The logistic model did not converge."""
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, max_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
-    """Coefficients of ``P(y=1) = 1 / (1 + exp(-X b))``; X includes the constant column."""
+def fit_logistic(X: np.ndarray, y: np.ndarray, max_iter: int = 100, tol: float = 1e-10,
+                 ridge: float = 1e-6) -> np.ndarray:
+    """Coefficients of ``P(y=1) = 1 / (1 + exp(-X b))``; X includes the constant column (first).
+
+    A tiny ridge penalty (``ridge * |b|^2 / 2`` on all but the first coefficient) keeps the fit
+    finite when a covariate separates the outcome (a neighbourhood without any start, say), where
+    the unpenalised estimate does not exist; elsewhere it changes nothing that matters.
+    """
     X = np.asarray(X, float)
     y = np.asarray(y, float)
     b = np.zeros(X.shape[1])
+    pen = np.full(len(b), ridge)
+    pen[0] = 0.0
     ll = -np.inf
     for _ in range(max_iter):
         eta = X @ b
         p = 1 / (1 + np.exp(-eta))
         w = np.maximum(p * (1 - p), 1e-12)
-        grad = X.T @ (y - p)
-        hess = X.T @ (X * w[:, None])
+        grad = X.T @ (y - p) - pen * b
+        hess = X.T @ (X * w[:, None]) + np.diag(pen)
         try:
             step = np.linalg.solve(hess + 1e-10 * np.eye(len(b)), grad)
         except np.linalg.LinAlgError:
@@ -35,7 +43,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, max_iter: int = 50, tol: float = 
         for _ in range(30):
             new = b + step
             eta = X @ new
-            new_ll = np.sum(y * eta - np.logaddexp(0, eta))
+            new_ll = np.sum(y * eta - np.logaddexp(0, eta)) - 0.5 * np.sum(pen * new ** 2)
             if new_ll >= ll - 1e-12 * abs(new_ll):
                 break
             step /= 2

@@ -6,6 +6,13 @@ import numpy as np
 import pandas as pd
 
 
+def _empty(lang: str = "nl") -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(6, 1))
+    ax.axis("off")
+    ax.text(0.5, 0.5, "te weinig gegevens" if lang == "nl" else "too few data", ha="center", va="center")
+    return fig
+
+
 def flow_figure(flow: pd.DataFrame) -> plt.Figure:
     """The flow table as a column of boxes (STROBE/RECORD style)."""
     n = len(flow)
@@ -44,6 +51,8 @@ def curves_figure(curves: dict[str, pd.DataFrame], xlabel: str, ylabel: str, tit
 
 def balance_figure(balance: pd.DataFrame, lang: str = "nl") -> plt.Figure:
     """Love plot: standardised mean differences before and after weighting (|SMD| < 0.1 is balanced)."""
+    if balance.empty:
+        return _empty(lang)
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(balance) + 1.2))
     y = np.arange(len(balance))
     for col, marker, color in (("smd_a_unweighted", "o", "#bbbbbb"), ("smd_a_weighted", "o", "#4c72b0"),
@@ -60,6 +69,9 @@ def balance_figure(balance: pd.DataFrame, lang: str = "nl") -> plt.Figure:
 
 
 def forest_figure(rows: pd.DataFrame, lang: str = "nl") -> plt.Figure:
+    rows = rows.dropna(subset=["estimate"])
+    if rows.empty:
+        return _empty(lang)
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
     y = np.arange(len(rows))[::-1]
     est = rows["estimate"].to_numpy() * 100
@@ -74,6 +86,8 @@ def forest_figure(rows: pd.DataFrame, lang: str = "nl") -> plt.Figure:
 
 def weights_figure(weights: pd.DataFrame, lang: str = "nl") -> plt.Figure:
     """Weight percentiles per arm (no minimum or maximum)."""
+    if weights.empty:
+        return _empty(lang)
     fig, ax = plt.subplots(figsize=(7, 2.6))
     for i, (arm, r) in enumerate(weights.iterrows()):
         ax.plot([r["p1"], r["p99"]], [i, i], color="#999", lw=1)

@@ -146,6 +146,8 @@ def lag_table(sens: dict) -> pd.DataFrame:
 def plain_language(pr, lang: str = "nl") -> str:
     """A paragraph a policy maker can read: what the estimates mean, with their uncertainty."""
     c, p = pr.primary.ci, pr.params
+    if pr.primary.verdict == "insufficient_data" and not np.isfinite(c["rd_tau"]["estimate"]):
+        return TEXT["insufficient_data"][lang]
     a, b = c["cif_a_tau"], c["cif_b_tau"]
     rd, rm = c["rd_tau"], c["rmst_diff_months"]
     years = p.tau_months / 12

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from . import disclosure as dc
+from .bootstrap import KEYS as _KEYS
 from .bootstrap import bootstrap, percentile_ci
+from .errors import WorkbenchError
 from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, ever_never, \
     exposure_intervals, landmark
 from .cox import CoxFitError, fit_cox
@@ -98,8 +100,22 @@ def _trial_params(p: AnalysisParams, **kw) -> TrialParams:
 
 def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers: int, label: str,
               progress=None) -> tuple[TrialResult, object]:
-    """Point estimates, bootstrap intervals and verdict of one emulated trial."""
-    est = estimate(fu, tp, keep_rows=True)
+    """Point estimates, bootstrap intervals and verdict of one emulated trial.
+
+    With fewer than 50 eligible children (or models that cannot be fitted) the verdict is
+    ``insufficient_data`` and the estimates are missing.
+    """
+    try:
+        if len(fu) < 50:
+            raise WorkbenchError(f"{len(fu)} eligible children")
+        est = estimate(fu, tp, keep_rows=True)
+    except WorkbenchError:
+        nan = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("time", "value", "n_at_risk", "lower", "upper")})
+        res = TrialResult(label=label, params=tp, point={}, ci={k: dict(nan) for k in _KEYS}, rr=dict(nan),
+                          n_eligible=len(fu), events_a=0, events_b=0, verdict="insufficient_data",
+                          curve_a=empty, curve_b=empty)
+        return res, None
     reps = bootstrap(fu, tp, n_boot=n_boot, seed=seed, workers=workers, progress=progress)
     point = est.as_dict()
     ci = percentile_ci(reps, point)
@@ -232,9 +248,11 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
         return PrimaryResults(
             params=p, registry_sha256=sha, synthetic=bool(quality.get("synthetic")),
             name=str(meta.get("municipality_name", "")), flow=cohort.flow, trial_flow=tflow, primary=res,
-            balance=balance(fu, est.rows, tp), weights=weight_summary(est.rows), e_value=ev, cox_tv=cox_tv,
+            balance=balance(fu, est.rows, tp) if est else pd.DataFrame(),
+            weights=weight_summary(est.rows) if est else pd.DataFrame(), e_value=ev, cox_tv=cox_tv,
             naive=naive, landmarks=landmarks(cohort, horizon_months=p.tau_months), aj_overall=overall,
-            aj_by_sex=by_sex, cure=cure_decomposition(est.rows, tp.tau_days))
+            aj_by_sex=by_sex, cure=cure_decomposition(est.rows, tp.tau_days) if est else pd.DataFrame(
+                columns=["cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]))
     return _cached(p, "primary", compute)
 
 
