@@ -114,8 +114,12 @@ def aalen_johansen(df: pd.DataFrame, *, exit: str, event: str, event_of_interest
     return Curve(table, "cif", label)
 
 
-def _aj_ij_se(t0, t1, ev, w, event_of_interest, times, n, d_all, d_main, surv_before, cif, chunk=256):
-    """Infinitesimal-jackknife standard error of the CIF at every event time (R's default).
+def _aj_ij_se(t0, t1, ev, w, event_of_interest, times, n, d_all, d_main, surv_before, cif, chunk=256,
+              max_points=500):
+    """Infinitesimal-jackknife standard error of the CIF at the event times (R's default).
+
+    With more than ``max_points`` event times it is computed at ``max_points`` of them, spread
+    evenly, and carried forward in between (for bands on long curves; the cost is O(rows) per point).
 
     The influence of row i on CIF(t_J) is
     ``sum_{l<=J} [S(t_{l-1}) dA_1_i(l) - (CIF_J - CIF_l) dA_i(l) / (1 - dA(l))]`` with
@@ -134,9 +138,10 @@ def _aj_ij_se(t0, t1, ev, w, event_of_interest, times, n, d_all, d_main, surv_be
     has = ev != 0
     e_idx = np.where(has, hi - 1, -1)
     is_main = ev == event_of_interest
-    var = np.empty(m)
-    for start in range(0, m, chunk):
-        J = np.arange(start, min(start + chunk, m))
+    points = np.arange(m) if m <= max_points else np.unique(np.linspace(0, m - 1, max_points).astype(int))
+    var = np.full(m, np.nan)
+    for start in range(0, len(points), chunk):
+        J = points[start:start + chunk]
         end = np.minimum(hi[:, None], J[None, :] + 1)
         lo_ = np.minimum(lo[:, None], end)
         at_risk = -(p1[end] - p1[lo_]) + cif[J][None, :] * (p2[end] - p2[lo_]) - (p3[end] - p3[lo_])
@@ -147,7 +152,7 @@ def _aj_ij_se(t0, t1, ev, w, event_of_interest, times, n, d_all, d_main, surv_be
                        - (cif[J][None, :] - cif[k][:, None]) / np.where(da[k] < 1, 1 - da[k], np.inf)[:, None]) / n[k][:, None]
         u = at_risk + np.where(ev_here, ev_part, 0.0)
         var[J] = np.sum((w[:, None] * u) ** 2, axis=0)
-    return np.sqrt(var)
+    return np.sqrt(pd.Series(var).ffill().to_numpy())
 
 
 def risk_table(df: pd.DataFrame, times, *, exit: str, event: str, entry: str | None = None,
