@@ -119,5 +119,5 @@ def test_ground_truth_document(medium):
     for key in ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_diff_months", "verdict"):
         assert key in truth
     assert truth["rd_tau"] == pytest.approx(truth["cif_a_tau"] - truth["cif_b_tau"])
-    assert truth["generator"]["parameters"]["prevent"] == 0.4
+    assert truth["generator"]["parameters"]["prevent"] == 0.6
     assert "SYNTHETIC" in (folder / "delivery.yml").read_text()

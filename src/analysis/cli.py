@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.add_argument("--seed", type=int, default=20261123)
     s.add_argument("--municipality", type=_municipality, action="append", metavar="CODE:CHILDREN")
-    s.add_argument("--prevent", type=float, default=0.4)
+    s.add_argument("--prevent", type=float, default=0.6)
     s.add_argument("--delay-months", type=float, default=6.0)
     s.add_argument("--unmeasured-confounding", type=float, default=0.0)
     s.add_argument("--messy", action="store_true", help="inject registration defects (with a manifest)")

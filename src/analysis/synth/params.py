@@ -65,11 +65,15 @@ class SynthParams:
     - ``delay_months``: after a light-support start the excess hazard is suspended this long.
     - ``unmeasured_confounding``: share (0–1) of the variance of the latent severity that the SDQ
       does not capture; that part also drives the uptake of light support.
+
+    The demo's ``prevent = 0.6`` is a choice, not a finding: an effect large enough that a
+    municipality of Stadskanaal's size (≈ 6,000 children, ≈ 500 eligible signals) can detect it
+    despite the incomplete registration of light support; the true effect size is unknown.
     """
 
     seed: int = 20261123
     municipalities: tuple[Municipality, ...] = DEMO_MUNICIPALITIES
-    prevent: float = 0.4
+    prevent: float = 0.6
     delay_months: float = 6.0
     unmeasured_confounding: float = 0.0
     messy: bool = False
