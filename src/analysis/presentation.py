@@ -225,3 +225,15 @@ def landmark_table(pr, lang: str = "nl") -> pd.DataFrame:
         "CIF met (%)": (lm["cif_exposed"] * 100).round(1), "CIF zonder (%)": (lm["cif_unexposed"] * 100).round(1),
         "RD (procentpunt, 95%-BI)": [f"{r * 100:+.1f} ({lo * 100:+.1f} tot {hi * 100:+.1f})"
                                       for r, lo, hi in zip(lm["rd"], lm["ci_low"], lm["ci_high"])]})
+
+
+def risk_table_age(pr, ages=(0, 2, 4, 6, 8, 10, 12, 14, 16, 18)) -> pd.DataFrame:
+    """Children under observation, cumulative first specialist care and censorings by age, protected."""
+    p = pr.params
+    t = pr.age_risk
+    rows = {}
+    labels = (("under observation", "onder observatie"), ("events", "eerste specialistische zorg"),
+              ("competing", "verhuisd/overleden"), ("censored", "gecensureerd"))
+    for col, (en, nl) in zip(("at_risk", "events", "competing", "censored"), labels):
+        rows[nl if p.lang == "nl" else en] = [protect(v, p) for v in t[col]]
+    return pd.DataFrame(rows, index=pd.Index(t["time"].astype(int), name="leeftijd" if p.lang == "nl" else "age")).T

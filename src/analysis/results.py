@@ -26,7 +26,7 @@ from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_coho
 from .cox import CoxFitError, fit_cox
 from .params import AnalysisParams
 from .registry.store import load_quality, load_registry, registry_sha256
-from .survival import aalen_johansen
+from .survival import aalen_johansen, risk_table
 from .trial import TrialParams, balance, eligible, estimate, follow_up, weight_summary
 from .verdict import e_value, hr_to_rr, verdict
 
@@ -67,6 +67,7 @@ class PrimaryResults:
     aj_overall: pd.DataFrame
     aj_by_sex: dict
     cure: pd.DataFrame
+    age_risk: pd.DataFrame
 
 
 def _cache_path(p: AnalysisParams, kind: str, sha: str) -> Path:
@@ -240,6 +241,10 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
         res, est = run_trial(fu, tp, p.n_boot, p.seed, p.workers, "primary", progress)
         cox_tv, naive = secondary_cox(cohort, p.lag_days)
         overall, by_sex = age_curves(cohort)
+        w = cohort.windows
+        age_risk = risk_table(w.assign(entry_y=w["entry"] / DAYS_PER_YEAR, exit_y=w["exit"] / DAYS_PER_YEAR),
+                              list(range(0, 19, 2)), entry="entry_y", exit="exit_y", event="event",
+                              event_of_interest=SPECIALIST)
         ev = e_value(res.rr["estimate"], res.rr["ci_low"], res.rr["ci_high"])
         if "hr" in cox_tv:  # the hazard ratio through the common-outcome conversion
             h = cox_tv["hr"]
@@ -252,7 +257,8 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
             weights=weight_summary(est.rows) if est else pd.DataFrame(), e_value=ev, cox_tv=cox_tv,
             naive=naive, landmarks=landmarks(cohort, horizon_months=p.tau_months), aj_overall=overall,
             aj_by_sex=by_sex, cure=cure_decomposition(est.rows, tp.tau_days) if est else pd.DataFrame(
-                columns=["cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]))
+                columns=["cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]),
+            age_risk=age_risk)
     return _cached(p, "primary", compute)
 
 
