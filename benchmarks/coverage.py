@@ -11,33 +11,18 @@ Prints one line per registry and the coverage at the end; --out writes a CSV.
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 import time
-from pathlib import Path
 
 import pandas as pd
 
-from analysis.cohort import build_cohort
-from analysis.registry.validate import validate_delivery
-from analysis.results import run_trial
-from analysis.synth.generate import write_municipality
+from analysis.synth.evaluate import trial_on_synthetic
 from analysis.synth.params import Municipality, SynthParams
-from analysis.trial import TrialParams, eligible, follow_up
 
 
 def one(seed: int, a: argparse.Namespace) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        p = SynthParams(seed=seed, prevent=a.prevent, delay_months=a.delay_months,
-                        light_registration=a.registration, municipalities=(Municipality("9911", "C", a.children),))
-        folder = write_municipality(Path(tmp), p.municipalities[0], p)
-        truth = json.loads((folder / "ground_truth.json").read_text())
-        res = validate_delivery(folder)
-    tables = {n: t.accepted for n, t in res.tables.items()}
-    cohort = build_cohort(tables, "2015-01-01", "2024-12-31")
-    tp = TrialParams()
-    fu = follow_up(eligible(cohort, tp), cohort, tp)
-    trial, _ = run_trial(fu, tp, n_boot=a.boot, seed=seed, workers=a.workers, label="coverage")
+    p = SynthParams(seed=seed, prevent=a.prevent, delay_months=a.delay_months,
+                    light_registration=a.registration, municipalities=(Municipality("9911", "C", a.children),))
+    truth, trial, _ = trial_on_synthetic(p, n_boot=a.boot, seed=seed, workers=a.workers)
     rd, rm = trial.ci["rd_tau"], trial.ci["rmst_diff_months"]
     return {"seed": seed, "n": trial.n_eligible, "true_rd": truth["rd_tau"], "rd": rd["estimate"],
             "rd_low": rd["ci_low"], "rd_high": rd["ci_high"], "true_rmst": truth["rmst_diff_months"],

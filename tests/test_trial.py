@@ -3,16 +3,11 @@
 Registries with complete registration of light support (the estimator's assumption); the truth
 comes from ground_truth.json, which the estimators never read.
 """
-import json
-
 import pytest
 
-from analysis.cohort import build_cohort
-from analysis.registry.validate import validate_delivery
-from analysis.results import run_trial, secondary_cox
-from analysis.synth.generate import write_municipality
+from analysis.results import secondary_cox
+from analysis.synth.evaluate import trial_on_synthetic
 from analysis.synth.params import Municipality, SynthParams
-from analysis.trial import TrialParams, eligible, follow_up
 
 pytestmark = pytest.mark.slow
 
@@ -20,15 +15,7 @@ pytestmark = pytest.mark.slow
 def _run(tmp_path, children, seed, **knobs):
     p = SynthParams(seed=seed, light_registration="complete", municipalities=(Municipality("9910", "T", children),),
                     **knobs)
-    folder = write_municipality(tmp_path, p.municipalities[0], p)
-    truth = json.loads((folder / "ground_truth.json").read_text())
-    res = validate_delivery(folder)
-    tables = {n: t.accepted for n, t in res.tables.items()}
-    cohort = build_cohort(tables, "2015-01-01", "2024-12-31")
-    tp = TrialParams()
-    fu = follow_up(eligible(cohort, tp), cohort, tp)
-    trial, _ = run_trial(fu, tp, n_boot=100, seed=1, workers=2, label="test")
-    return truth, trial, cohort
+    return trial_on_synthetic(p, n_boot=100, seed=1, workers=2)
 
 
 def covers(ci, value):
