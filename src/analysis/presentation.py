@@ -115,7 +115,7 @@ def forest_rows(pr, sens: dict | None) -> pd.DataFrame:
         rows.append({"label": f"landmark {r['landmark_age']:.0f} jaar", "estimate": r["rd"], "low": r["ci_low"],
                      "high": r["ci_high"]})
     for key, t in (sens or {}).get("trials", {}).items():
-        if hasattr(t, "ci"):
+        if hasattr(t, "ci") and t.verdict != "insufficient_data":   # no point estimate without enough data
             rows.append({"label": t.label, "estimate": t.ci["rd_tau"]["estimate"], "low": t.ci["rd_tau"]["ci_low"],
                          "high": t.ci["rd_tau"]["ci_high"]})
     return pd.DataFrame(rows)
