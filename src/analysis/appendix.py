@@ -18,6 +18,10 @@ from .params import QualityParams
 from .registry.store import load_quality, load_registry
 
 
+SYNTHETIC_BANNER = ("> **SYNTHETISCHE DATA** — verzonnen kinderen in een verzonnen gemeente; geen echte personen.  \n"
+                    "> *SYNTHETIC DATA — made-up children in a made-up municipality; no real persons.*\n\n")
+
+
 @dataclass(frozen=True)
 class QualityAppendix:
     code: str
@@ -104,10 +108,7 @@ def build_quality_appendix(p: QualityParams) -> QualityAppendix:
 
 
 def header_markdown(a: QualityAppendix, lang: str = "nl") -> str:
-    banner = ""
-    if a.synthetic:
-        banner = ("> **SYNTHETISCHE DATA** — verzonnen kinderen in een verzonnen gemeente; geen echte personen.  \n"
-                  "> *SYNTHETIC DATA — made-up children in a made-up municipality; no real persons.*\n\n")
+    banner = SYNTHETIC_BANNER if a.synthetic else ""
     if lang == "nl":
         return (f"{banner}**Gemeente:** {a.name} ({a.code}) · **registratieperiode:** {a.registry_start} t/m "
                 f"{a.extract_date}. Aantallen onder de 10 zijn onderdrukt (`<10`), overige afgerond op 5.")

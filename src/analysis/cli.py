@@ -15,16 +15,9 @@ from pathlib import Path
 
 from . import paths
 from .errors import BSNFoundError, ParameterError, RegistryError, WorkbenchError
+from .progress import bar
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
-
-
-def _progress(desc: str):
-    from tqdm.auto import tqdm
-
-    def wrap(items):
-        return tqdm(items, desc=desc, unit="", leave=False, disable=None)
-    return wrap
 
 
 def _municipality(text: str):
@@ -45,7 +38,7 @@ def cmd_synth(a: argparse.Namespace) -> int:
     p = SynthParams(seed=a.seed, prevent=a.prevent, delay_months=a.delay_months,
                     unmeasured_confounding=a.unmeasured_confounding, messy=a.messy,
                     light_registration="complete" if a.complete_registration else "realistic", **kw)
-    for folder in synthesize(Path(a.out), p, progress=_progress("synth")):
+    for folder in synthesize(Path(a.out), p, progress=bar("synth")):
         print(f"{folder}: synthetic registry (SYNTHETISCHE DATA), ground truth in ground_truth.json")
     return EXIT_OK
 
@@ -65,7 +58,7 @@ def delivery_folders(path: Path) -> list[Path]:
 def validate_and_save(folder: Path, processed: Path) -> tuple[str, dict]:
     from .registry.store import save
     from .registry.validate import validate_delivery
-    result = validate_delivery(folder, progress=_progress(f"validate {folder.name}"))
+    result = validate_delivery(folder, progress=bar(f"validate {folder.name}"))
     out = save(result, processed)
     return str(out), result.quality()
 

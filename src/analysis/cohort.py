@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import quality
+
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 LIGHT_TYPES_DEFAULT = ("wijkteam", "cjg", "jgz", "schoolmaatschappelijk_werk", "poh_jeugd",
@@ -59,12 +61,9 @@ def _residence_spells(res: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_specialist_day(tables: dict[str, pd.DataFrame]) -> pd.Series:
-    parts = [tables["specialist_episodes"][["person_id", "start_date"]]]
-    if len(tables["protection_measures"]):
-        parts.append(tables["protection_measures"][["person_id", "start_date"]])
-    both = pd.concat(parts, ignore_index=True)
-    both = both.assign(person_id=both["person_id"].astype(str), day=days(both["start_date"]))
-    return both.groupby("person_id")["day"].min()
+    """Day of the first specialist care per person (episodes and protection measures)."""
+    first = quality.first_specialist(tables["specialist_episodes"], tables["protection_measures"])
+    return pd.Series(days(first), index=first.index.astype(str))
 
 
 def build_cohort(tables: dict[str, pd.DataFrame], registry_start, extract_date,

@@ -8,6 +8,12 @@ from typing import Literal
 from .errors import ParameterError
 
 
+def check_municipality_code(code, what: str = "municipality") -> None:
+    """A CBS municipality code is a 4-digit string ("0037"), never a number."""
+    if not isinstance(code, str) or len(code) != 4 or not code.isdigit():
+        raise ParameterError(f"{what} must be a 4-digit string such as \"0037\", got {code!r}")
+
+
 @dataclass(frozen=True)
 class QualityParams:
     """Parameters of ``notebooks/01_data_quality.ipynb``."""
@@ -20,8 +26,7 @@ class QualityParams:
 
     def __post_init__(self) -> None:
         m = self.municipality
-        if not isinstance(m, str) or len(m) != 4 or not m.isdigit():
-            raise ParameterError(f"municipality must be a 4-digit string such as \"0037\", got {m!r}")
+        check_municipality_code(m)
         if not isinstance(self.min_cell, int) or not 5 <= self.min_cell <= 100:
             raise ParameterError(f"min_cell must be a whole number in 5–100, got {self.min_cell!r}")
         if not isinstance(self.round_to, int) or not 1 <= self.round_to <= 10:

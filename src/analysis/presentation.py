@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import disclosure as dc
+from .appendix import SYNTHETIC_BANNER
 from .cohort import DAYS_PER_MONTH
 from .verdict import TEXT
 
@@ -207,8 +208,7 @@ def e_value_table(pr, lang: str = "nl") -> pd.DataFrame:
 
 
 def header_markdown(pr, lang: str = "nl") -> str:
-    banner = ("> **SYNTHETISCHE DATA** — verzonnen kinderen in een verzonnen gemeente; geen echte personen.  \n"
-              "> *SYNTHETIC DATA — made-up children in a made-up municipality; no real persons.*\n\n") if pr.synthetic else ""
+    banner = SYNTHETIC_BANNER if pr.synthetic else ""
     p = pr.params
     return (f"{banner}**Gemeente / municipality:** {pr.name} ({p.municipality}) · τ = {p.tau_months} maanden · "
             f"gratieperiode {p.grace_months} maanden · {pr.primary.n_boot_ok} bootstrapreplicaties · "

@@ -9,6 +9,7 @@ import nbformat
 from . import io, paths
 from .errors import WorkbenchError
 from .params import AnalysisParams, QualityParams
+from .progress import bar
 
 KERNEL = "python3"          # fixed, so that a notebook saved with another kernel still runs
 CELL_TIMEOUT_S = 1800
@@ -67,14 +68,6 @@ def render_html(nb_path: Path, title: str) -> Path:
     return io.write_text(nb_path.with_suffix(".html"), body)
 
 
-def _progress(desc: str):
-    from tqdm.auto import tqdm
-
-    def wrap(it, total=None):
-        return tqdm(it, total=total, desc=desc, leave=False, disable=None)
-    return wrap
-
-
 def run_municipality(code: str, *, processed: Path, out: Path, analysis: dict | None = None) -> list[Path]:
     """Analyse, execute and render every appendix of one municipality; returns the HTML files.
 
@@ -85,8 +78,8 @@ def run_municipality(code: str, *, processed: Path, out: Path, analysis: dict | 
     processed = Path(processed).resolve()
     target = Path(out).resolve() / code
     ap = AnalysisParams(municipality=code, processed_dir=str(processed), **(analysis or {}))
-    primary = primary_analysis(ap, progress=_progress(f"{code} bootstrap"))
-    sens = sensitivity_analysis(ap, progress=_progress(f"{code} sensitivity"))
+    primary = primary_analysis(ap, progress=bar(f"{code} bootstrap"))
+    sens = sensitivity_analysis(ap, progress=bar(f"{code} sensitivity"))
     htmls = []
     for name, model in NOTEBOOKS.items():
         if model is QualityParams:

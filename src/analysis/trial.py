@@ -154,12 +154,6 @@ def _monthly_hazards(fu: pd.DataFrame, p: TrialParams, wijken: list[str]) -> tup
     return h_start, h_move
 
 
-@dataclass(frozen=True)
-class ArmData:
-    rows: pd.DataFrame        # clone-month intervals: person, arm, start, stop, event, weight
-    weights: pd.Series        # weight of each uncensored clone at the end of its follow-up
-
-
 def _survive(h: np.ndarray) -> np.ndarray:
     """P(no event before month k) and the mid-month version used as weight denominators."""
     before = np.concatenate([np.ones((len(h), 1)), np.cumprod(1 - h, axis=1)[:, :-1]], axis=1)

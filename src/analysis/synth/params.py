@@ -93,6 +93,7 @@ class SynthParams:
 
     def check(self) -> None:
         from ..errors import ParameterError
+        from ..params import check_municipality_code
         if not 0 <= self.prevent <= 1:
             raise ParameterError(f"prevent must lie in [0, 1], got {self.prevent}")
         if not 0 <= self.unmeasured_confounding <= 1:
@@ -106,7 +107,6 @@ class SynthParams:
         if len(set(codes)) != len(codes):
             raise ParameterError(f"municipality codes must be unique: {codes}")
         for m in self.municipalities:
-            if not (isinstance(m.code, str) and len(m.code) == 4 and m.code.isdigit()):
-                raise ParameterError(f"municipality code must be 4 digits as a string: {m.code!r}")
+            check_municipality_code(m.code, "municipality code")
             if m.children < 100:
                 raise ParameterError(f"{m.code}: at least 100 children, got {m.children}")
