@@ -70,6 +70,9 @@ def _reach(tab: pd.DataFrame, p: QualityParams) -> pd.DataFrame:
         "pct": dc.protect_share(tab["reached"], tab["children"], p.min_cell)})
 
 
+COUNTS = "aantal / count"   # the columns' name of a count table: the publish scan checks every cell
+
+
 def build_quality_appendix(p: QualityParams) -> QualityAppendix:
     """Read the validated registry of ``p.municipality`` and make every table of the appendix."""
     tables = load_registry(p.municipality, p.processed_dir)
@@ -91,11 +94,11 @@ def build_quality_appendix(p: QualityParams) -> QualityAppendix:
         code=p.municipality, name=str(meta.get("municipality_name", "")),
         synthetic=bool(quality.get("synthetic")), registry_start=quality["registry_start"],
         extract_date=quality["extract_date"],
-        delivery=dc.protect_counts(q.delivery_counts(quality), p.min_cell, p.round_to, secondary=False),
-        rejected=dc.protect_counts(rej, p.min_cell, p.round_to) if rej.size else rej,
+        delivery=dc.protect_counts(q.delivery_counts(quality), p.min_cell, p.round_to, secondary=False).rename_axis(columns=COUNTS),
+        rejected=dc.protect_counts(rej, p.min_cell, p.round_to).rename_axis(columns=COUNTS) if rej.size else rej,
         rejected_plot=rej_plot,
         completeness=_completeness(tables, p),
-        coverage=dc.protect_counts(cov, p.min_cell, p.round_to, secondary=False),
+        coverage=dc.protect_counts(cov, p.min_cell, p.round_to, secondary=False).rename_axis(columns=COUNTS),
         coverage_plot=pd.DataFrame(dc.protect_plot_counts(cov.to_numpy(), p.min_cell, p.round_to),
                                    index=cov.index, columns=cov.columns),
         linkage=link_shown.reset_index(),
@@ -104,7 +107,7 @@ def build_quality_appendix(p: QualityParams) -> QualityAppendix:
                                   pd.concat([spec[["person_id", "start_date", "end_date"]],
                                              tables["protection_measures"][["person_id", "start_date", "end_date"]]]),
                                   years), p),
-        dates=dc.protect_counts(q.date_issues(tables, delivery), p.min_cell, p.round_to, secondary=False))
+        dates=dc.protect_counts(q.date_issues(tables, delivery), p.min_cell, p.round_to, secondary=False).rename_axis(columns=COUNTS))
 
 
 def header_markdown(a: QualityAppendix, lang: str = "nl") -> str:

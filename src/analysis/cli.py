@@ -4,7 +4,10 @@
                     [--delay-months D] [--unmeasured-confounding U] [--messy] [--complete-registration]
     workbench validate DIR [--processed DIR]      exit 0 clean, 1 rows rejected, 2 unreadable
     workbench pseudonymise IN OUT [--key-file F]  (or WORKBENCH_PSEUDONYM_KEY)
-    workbench run [--municipality CODE ...] [--data-dir DIR] [--out OUT]
+    workbench batch [--municipality CODE ...] [--workers N | --scheduler ADDRESS] [--force] [--lang nl|en] ...
+                                                  exit 0 all done, 1 a municipality failed (named)
+    workbench publish [--out OUT] [--lang nl|en] [--pdf]   exit 3 when the disclosure scan refuses
+    workbench run [same options as batch]         batch, then publish
     workbench docs [--out FILE] [--check]
 """
 from __future__ import annotations
@@ -15,9 +18,10 @@ from pathlib import Path
 
 from . import paths
 from .errors import BSNFoundError, ParameterError, RegistryError, WorkbenchError
+from .publish import DisclosureRefused
 from .progress import bar
 
-EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE, EXIT_REFUSED = 0, 1, 2, 3
 
 
 def _municipality(text: str):
@@ -110,8 +114,7 @@ def cmd_docs(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_run(a: argparse.Namespace) -> int:
-    from .runner import run_municipality
+def _folders(a: argparse.Namespace) -> list[Path]:
     data = Path(a.data_dir)
     folders = delivery_folders(data)
     if a.municipality:
@@ -120,20 +123,65 @@ def cmd_run(a: argparse.Namespace) -> int:
         missing = wanted - {f.name for f in folders}
         if missing:
             raise RegistryError(f"no delivery for municipality {sorted(missing)}", file=str(data))
-    failed = []
-    for folder in folders:
-        out, q = validate_and_save(folder, Path(a.processed))
-        _report(folder, out, q)
-        try:
-            for html in run_municipality(q["municipality"], processed=Path(a.processed), out=Path(a.out)):
-                print(f"  appendix: {html}")
-        except WorkbenchError as exc:
-            print(f"  {exc}", file=sys.stderr)
-            failed.append(folder.name)
-    if failed:
-        print(f"failed: {', '.join(failed)}", file=sys.stderr)
-        return EXIT_REJECTED
+    return folders
+
+
+ANALYSIS_OPTIONS = ("n_boot", "n_boot_sensitivity", "seed", "grace_months", "tau_months", "lag_days", "lang")
+
+
+def cmd_batch(a: argparse.Namespace, publish_after: bool = False) -> int:
+    from .runner import batch, make_units
+    analysis = {k: getattr(a, k) for k in ANALYSIS_OPTIONS if getattr(a, k) is not None}
+    units = make_units(_folders(a), processed=Path(a.processed), out=Path(a.out), analysis=analysis,
+                       workers=a.workers, scheduler=a.scheduler, cell_timeout=a.cell_timeout, force=a.force)
+    where = f"Dask scheduler {a.scheduler}" if a.scheduler else f"{a.workers} worker(s)"
+    print(f"{len(units)} municipalities on {where}")
+    results = batch(units, workers=a.workers, scheduler=a.scheduler, progress=True)
+    for r in results:
+        print(("  " if r.status != "failed" else "! ") + r.line(), file=sys.stderr if r.status == "failed" else sys.stdout)
+    failed = [r.code for r in results if r.status == "failed"]
+    print(f"{len(results) - len(failed)} done ({sum(r.status == 'skipped' for r in results)} unchanged, skipped), "
+          f"{len(failed)} failed{': ' + ', '.join(failed) if failed else ''}")
+    code = EXIT_REJECTED if failed else EXIT_OK
+    if publish_after:
+        a.reports = a.out
+        a.pdf = False
+        code = max(code, cmd_publish(a))
+    return code
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    return cmd_batch(a, publish_after=True)
+
+
+def cmd_publish(a: argparse.Namespace) -> int:
+    from .publish import publish
+    pub = publish(Path(a.reports), Path(a.out), processed=Path(a.processed), lang=a.lang, pdf=a.pdf,
+                  progress=bar("publish"))
+    for code, files in pub.appendices.items():
+        print(f"  {code}: " + ", ".join(f.name for f in files))
+    for code, why in pub.failed.items():
+        print(f"  {code}: not published ({why})", file=sys.stderr)
+    print(f"published {len(pub.appendices)} municipalities, disclosure scan clean → {pub.index}")
     return EXIT_OK
+
+
+def _batch_options(r: argparse.ArgumentParser) -> None:
+    r.add_argument("--municipality", action="append", metavar="CODE", help="only these (default: every folder)")
+    r.add_argument("--data-dir", default=str(paths.RAW_DIR))
+    r.add_argument("--processed", default=str(paths.PROCESSED_DIR))
+    r.add_argument("--out", default=str(paths.REPORTS_DIR))
+    r.add_argument("--workers", type=int, default=1, help="municipalities at once in a local process pool")
+    r.add_argument("--scheduler", metavar="ADDRESS", help="run the units on this Dask distributed scheduler")
+    r.add_argument("--force", action="store_true", help="rerun units whose inputs, parameters and code are unchanged")
+    r.add_argument("--cell-timeout", type=int, default=1800, metavar="SECONDS")
+    r.add_argument("--lang", choices=("nl", "en"))
+    r.add_argument("--seed", type=int)
+    r.add_argument("--n-boot", type=int)
+    r.add_argument("--n-boot-sensitivity", type=int)
+    r.add_argument("--grace-months", type=int)
+    r.add_argument("--tau-months", type=int)
+    r.add_argument("--lag-days", type=int)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,12 +208,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key-file", help="file with the secret key (else $WORKBENCH_PSEUDONYM_KEY)")
     p.add_argument("--column", action="append", help="only these columns (default: every column with BSNs)")
     p.set_defaults(func=cmd_pseudonymise)
-    r = sub.add_parser("run", help="validate, execute and render the appendices per municipality")
-    r.add_argument("--municipality", action="append", metavar="CODE")
-    r.add_argument("--data-dir", default=str(paths.RAW_DIR))
-    r.add_argument("--processed", default=str(paths.PROCESSED_DIR))
-    r.add_argument("--out", default=str(paths.REPORTS_DIR))
+    r = sub.add_parser("run", help="batch, then publish: the main job")
+    _batch_options(r)
     r.set_defaults(func=cmd_run)
+    b = sub.add_parser("batch", help="run the appendices of every municipality (skips unchanged ones)")
+    _batch_options(b)
+    b.set_defaults(func=cmd_batch)
+    u = sub.add_parser("publish", help="render HTML appendices and index.html; refuses on a disclosure problem")
+    u.add_argument("--reports", default=str(paths.REPORTS_DIR), help="where `workbench batch` wrote")
+    u.add_argument("--out", default=str(paths.REPORTS_DIR))
+    u.add_argument("--processed", default=str(paths.PROCESSED_DIR))
+    u.add_argument("--lang", choices=("nl", "en"))
+    u.add_argument("--pdf", action="store_true", help="also print every appendix to PDF (needs Chromium)")
+    u.set_defaults(func=cmd_publish)
     d = sub.add_parser("docs", help="generate docs/registration-format.md from the format definition")
     d.add_argument("--out", default=str(paths.PROJECT_ROOT / "docs" / "registration-format.md"))
     d.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
@@ -185,6 +240,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNREADABLE
     except ParameterError as exc:
         print(f"parameter error: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except DisclosureRefused as exc:
+        print(f"{exc}\nNothing was published / er is niets gepubliceerd.", file=sys.stderr)
+        return EXIT_REFUSED
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
 
 

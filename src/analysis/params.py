@@ -1,7 +1,12 @@
-"""Typed, validated notebook parameters (papermill passes plain JSON types)."""
+"""Typed, validated notebook parameters: one model per notebook, checked before any run.
+
+Values reach papermill as plain JSON types (papermill quotes anything else, numpy integers and
+paths included, and its CLI turns "0363" into 363): ``as_papermill`` returns such a dict.
+"""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import numbers
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +30,7 @@ class QualityParams:
     lang: Literal["nl", "en"] = "nl"
 
     def __post_init__(self) -> None:
+        _plain_ints(self)
         m = self.municipality
         check_municipality_code(m)
         if not isinstance(self.min_cell, int) or not 5 <= self.min_cell <= 100:
@@ -38,7 +44,7 @@ class QualityParams:
                                  "run `workbench validate` first")
 
     def as_papermill(self) -> dict:
-        return asdict(self)
+        return _jsonable(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class AnalysisParams:
     lang: Literal["nl", "en"] = "nl"
 
     def __post_init__(self) -> None:
+        _plain_ints(self)
         QualityParams(self.municipality, self.processed_dir, self.min_cell, self.round_to, self.lang)
         checks = {"grace_months": (0, 12), "tau_months": (6, 120), "lag_days": (0, 365),
                   "n_boot": (20, 10_000), "n_boot_sensitivity": (20, 10_000), "workers": (1, 64)}
@@ -75,6 +82,42 @@ class AnalysisParams:
             raise ParameterError(f"light_types must be provider types of the format, unknown: {sorted(unknown)}")
 
     def as_papermill(self) -> dict:
-        d = asdict(self)
-        d["light_types"] = list(self.light_types)
-        return d
+        return _jsonable(asdict(self))
+
+    def analysis_key(self) -> dict:
+        """The fields that change the numbers (not where the data lie, not how many processes)."""
+        return {k: v for k, v in self.as_papermill().items() if k not in ("processed_dir", "workers")}
+
+
+@dataclass(frozen=True)
+class SurvivalParams(AnalysisParams):
+    """Parameters of ``notebooks/02_survival.ipynb``."""
+
+
+@dataclass(frozen=True)
+class SensitivityParams(AnalysisParams):
+    """Parameters of ``notebooks/03_sensitivity.ipynb``."""
+
+
+NOTEBOOK_PARAMS = {"01_data_quality": QualityParams, "02_survival": SurvivalParams,
+                   "03_sensitivity": SensitivityParams}
+
+
+def _plain_ints(obj) -> None:
+    """numpy integers (from a DataFrame loop) become Python ints; bools and floats stay as they are."""
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if isinstance(v, numbers.Integral) and not isinstance(v, (int, bool)):
+            object.__setattr__(obj, f.name, int(v))
+
+
+def _jsonable(d: dict) -> dict:
+    """Only str, int, float, bool, None, list and dict: what papermill injects faithfully."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, tuple):
+            v = list(v)
+        if not isinstance(v, (str, int, float, bool, list, type(None))):
+            raise ParameterError(f"{k}: {type(v).__name__} is not a plain JSON value")
+        out[k] = v
+    return out

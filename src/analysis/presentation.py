@@ -82,7 +82,7 @@ def risk_table_trial(curve_a: pd.DataFrame, curve_b: pd.DataFrame, p, months=(0,
         for m in months:
             i = np.searchsorted(times, m, side="left")
             vals.append(n[i] if i < len(n) else 0)
-        out[f"arm {arm}"] = [protect(v, p) for v in vals]
+        out[f"{'onder risico' if p.lang == 'nl' else 'at risk'}, arm {arm}"] = [protect(v, p) for v in vals]
     return pd.DataFrame(out, index=pd.Index(months, name="maand" if p.lang == "nl" else "month")).T
 
 

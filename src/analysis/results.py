@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +71,7 @@ class PrimaryResults:
 
 
 def _cache_path(p: AnalysisParams, kind: str, sha: str) -> Path:
-    key = hashlib.sha256(json.dumps([asdict(p), sha, kind], sort_keys=True, default=str).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([p.analysis_key(), sha, kind], sort_keys=True).encode()).hexdigest()[:16]
     return Path(p.processed_dir) / p.municipality / "analysis" / f"{kind}-{key}.pkl"
 
 
@@ -318,8 +318,8 @@ def results_json(pr: PrimaryResults, sens: dict | None) -> dict:
     p, t = pr.params, pr.primary
     hr = lambda c: c.get("hr") if "hr" in c else {"error": c.get("error")}  # noqa: E731
     out = {
-        "municipality": p.municipality, "synthetic": pr.synthetic, "registry_sha256": pr.registry_sha256,
-        "parameters": asdict(p) | {"processed_dir": None},
+        "municipality": p.municipality, "municipality_name": pr.name, "synthetic": pr.synthetic, "registry_sha256": pr.registry_sha256,
+        "parameters": p.analysis_key(),
         "flow": _protect_flow({**pr.flow, "eligible": pr.trial_flow["eligible"],
                                **{f"trial_{k}": v for k, v in pr.trial_flow.items() if k != "eligible"}}, p),
         "primary": {"rd_tau": t.ci["rd_tau"], "rmst_diff_months": t.ci["rmst_diff_months"],

@@ -1,22 +1,40 @@
-"""Execute the parameterised notebooks with papermill and render them to HTML with code hidden."""
+"""Run the appendices of many municipalities: one *unit* per municipality.
+
+A unit validates the delivery, executes the three notebooks with papermill (the notebooks compute
+through the cached analyses of :mod:`analysis.results`) and writes ``results.json`` with its
+provenance, all under ``reports/<code>/``. Units run in the parent process (``workers=1``), in a
+local process pool (spawn start method) or on a Dask distributed cluster (``scheduler``); the
+parent shows one progress bar. A unit never raises: a failure is reported with the municipality,
+the notebook and the cell, its partial notebook kept. A unit whose inputs, parameters and code are
+unchanged since its last successful run is skipped unless ``force``.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
 import os
+import shutil
+import signal
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import io, paths
+from . import io
 from .errors import WorkbenchError
-from .params import AnalysisParams, QualityParams
+from .params import NOTEBOOK_PARAMS, QualityParams
 from .progress import bar
+from .provenance import code_version, input_hashes, package_versions, provenance
 
-KERNEL = "python3"          # fixed, so that a notebook saved with another kernel still runs
-CELL_TIMEOUT_S = 1800
-
-NOTEBOOKS = {"01_data_quality": QualityParams, "02_survival": AnalysisParams, "03_sensitivity": AnalysisParams}
-TITLES = {"01_data_quality": "Bijlage 1 — Datakwaliteit", "02_survival": "Bijlage 2 — Overleving",
-          "03_sensitivity": "Bijlage 3 — Gevoeligheid"}
+KERNEL = "python3"           # fixed, so that a notebook saved with another kernel still runs
+CELL_TIMEOUT_S = 1800        # per cell
+START_TIMEOUT_S = 180        # kernel start, generous for a loaded machine
+NOTEBOOKS = tuple(NOTEBOOK_PARAMS)
+UNIT_FILE = "unit.json"      # per municipality: the unit's key, status and where it failed
 
 
 class RunFailed(WorkbenchError):
@@ -28,65 +46,320 @@ class RunFailed(WorkbenchError):
         super().__init__(f"{code}: {notebook}{where} failed: {error} (partial notebook kept)")
 
 
-def _failed_cell(nb_path: Path) -> int | None:
+def _cells(nb_path: Path) -> list | None:
     try:
-        nb = nbformat.read(nb_path, as_version=4)
+        return nbformat.read(nb_path, as_version=4).cells
     except Exception:
         return None
-    for i, cell in enumerate(nb.cells):
+
+
+def _failed_cell(nb_path: Path) -> int | None:
+    """Index of the cell with an error output, or of the cell papermill marked as running/failed."""
+    cells = _cells(nb_path) or []
+    for i, cell in enumerate(cells):
         if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return i
+    for i, cell in enumerate(cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") in ("running", "failed"):
             return i
     return None
 
 
-def execute(name: str, params: dict, out_dir: Path, code: str) -> Path:
-    """Run ``notebooks/<name>.ipynb`` with ``params`` into ``out_dir/<name>.ipynb``."""
+def _any_cell_ran(nb_path: Path) -> bool:
+    cells = _cells(nb_path)
+    return bool(cells) and any(c.get("execution_count") is not None or
+                               c.get("metadata", {}).get("papermill", {}).get("status") in ("running", "completed",
+                                                                                          "failed")
+                               for c in cells if c.cell_type == "code")
+
+
+def execute(name: str, params: dict, out_dir: Path, code: str, *, timeout: int = CELL_TIMEOUT_S) -> Path:
+    """Run ``notebooks/<name>.ipynb`` with ``params`` into ``out_dir/<name>.ipynb``.
+
+    A kernel that dies (or never starts) before the first cell ran is retried once; any other
+    failure raises :class:`RunFailed` with the cell, the partial notebook left in place.
+    """
     import papermill as pm
+    from . import paths
     src = paths.NOTEBOOKS_DIR / f"{name}.ipynb"
     out = Path(out_dir) / f"{name}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     env_backend = os.environ.pop("MPLBACKEND", None)  # an inherited Agg backend drops every figure
     try:
-        pm.execute_notebook(str(src), str(out), parameters=params, kernel_name=KERNEL,
-                            cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False,
-                            execution_timeout=CELL_TIMEOUT_S, report_mode=True)
-    except pm.PapermillExecutionError as exc:
-        raise RunFailed(code, name, _failed_cell(out), f"{exc.ename}: {exc.evalue}") from None
+        for attempt in (1, 2):
+            out.unlink(missing_ok=True)
+            try:
+                pm.execute_notebook(str(src), str(out), parameters=params, kernel_name=KERNEL,
+                                    progress_bar=False, execution_timeout=timeout,
+                                    start_timeout=START_TIMEOUT_S, report_mode=True)
+                return out
+            except pm.PapermillExecutionError as exc:
+                raise RunFailed(code, name, _failed_cell(out), f"{exc.ename}: {exc.evalue}") from None
+            except Exception as exc:   # dead kernel, kernel that did not start, cell timeout
+                if attempt == 1 and not _any_cell_ran(out):
+                    continue
+                raise RunFailed(code, name, _failed_cell(out), f"{type(exc).__name__}: {exc}") from None
     finally:
         if env_backend is not None:
             os.environ["MPLBACKEND"] = env_backend
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One municipality's run; plain values and absolute paths only (it travels to other processes)."""
+
+    code: str
+    raw: str
+    processed: str
+    out: str
+    analysis: dict = field(default_factory=dict)   # overrides of the analysis parameters (n_boot, lang, ...)
+    cell_timeout: int = CELL_TIMEOUT_S
+    force: bool = False
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.out) / self.code
+
+
+@dataclass
+class UnitResult:
+    code: str
+    status: str                    # "ok", "skipped" or "failed"
+    seconds: float = 0.0
+    notebook: str | None = None    # where it failed
+    cell: int | None = None
+    error: str | None = None
+    partial: str | None = None     # the partial notebook that was kept
+
+    def line(self) -> str:
+        if self.status != "failed":
+            return f"{self.code}: {self.status} ({self.seconds:.0f} s)"
+        where = f"{self.notebook}" + (f", cell {self.cell}" if self.cell is not None else "") if self.notebook else "validation"
+        kept = f"; partial notebook kept: {self.partial}" if self.partial else ""
+        return f"{self.code}: FAILED in {where}: {self.error}{kept}"
+
+
+def unit_params(u: Unit) -> dict:
+    """The notebook parameters that change the numbers (validated here, before any run)."""
+    base = {k: v for k, v in u.analysis.items() if k != "workers"}
+    return {"analysis": base, "cell_timeout": u.cell_timeout}
+
+
+def unit_key(u: Unit, inputs: dict[str, str]) -> str:
+    payload = {"inputs": inputs, "params": unit_params(u), "code": code_version(), "packages": package_versions()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _up_to_date(u: Unit, key: str) -> bool:
+    try:
+        state = json.loads((u.folder / UNIT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (state.get("unit_key") == key and state.get("status") == "ok"
+            and all((u.folder / f"{n}.ipynb").exists() for n in NOTEBOOKS) and (u.folder / "results.json").exists())
+
+
+def _precompute(ap, code: str) -> None:
+    """Compute the analyses with progress bars before the notebooks read them from the cache.
+
+    Only where the unit runs in the parent process; a failure here is left for the notebook,
+    which meets the same error in a cell and reports where.
+    """
+    from .results import primary_analysis, sensitivity_analysis
+    try:
+        primary_analysis(ap, progress=bar(f"{code} bootstrap"))
+        sensitivity_analysis(ap, progress=bar(f"{code} sensitivity"))
+    except Exception:
+        pass
+
+
+def run_unit(u: Unit, in_parent: bool = False) -> UnitResult:
+    """Validate, execute and write results for one municipality. Never raises."""
+    t0 = time.perf_counter()
+    res = UnitResult(u.code, "failed")
+    try:
+        inputs = input_hashes(Path(u.raw))
+        key = unit_key(u, inputs)
+        if not u.force and _up_to_date(u, key):
+            return UnitResult(u.code, "skipped", time.perf_counter() - t0)
+        _run(u, inputs, in_parent)
+        res.status = "ok"
+        state = {"unit_key": key}
+    except RunFailed as exc:
+        res.notebook, res.cell, res.error = exc.notebook, exc.cell, exc.error
+        res.partial = str(u.folder / f"{exc.notebook}.ipynb")
+        state = {}
+    except Exception as exc:     # unreadable delivery, wrong folder, a bug: reported, never raised
+        res.error = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, WorkbenchError):
+            res.error += "\n" + traceback.format_exc(limit=5)
+        state = {}
+    res.seconds = time.perf_counter() - t0
+    try:
+        io.write_json(u.folder / UNIT_FILE, {**state, **asdict(res)})
+    except OSError:
+        pass
+    return res
+
+
+def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
+    from .params import SurvivalParams
+    from .registry.store import save
+    from .registry.validate import validate_delivery
+    from .results import primary_analysis, results_json, sensitivity_analysis
+    result = validate_delivery(Path(u.raw), progress=bar(f"validate {u.code}") if in_parent else None)
+    if result.code != u.code:
+        raise WorkbenchError(f"the folder {u.raw} holds the delivery of municipality {result.code}: "
+                             f"name the folder after the municipality code")
+    processed = Path(u.processed)
+    save(result, processed)
+    if u.force:
+        shutil.rmtree(processed / u.code / "analysis", ignore_errors=True)
+    (u.folder / "results.json").unlink(missing_ok=True)
+    workers = u.analysis.get("workers", 1)
+    analysis = {**u.analysis, "workers": workers}
+    ap = SurvivalParams(municipality=u.code, processed_dir=str(processed), **analysis)
+    if in_parent:
+        _precompute(ap, u.code)
+    for name, model in NOTEBOOK_PARAMS.items():
+        if model is QualityParams:
+            params = QualityParams(municipality=u.code, processed_dir=str(processed), min_cell=ap.min_cell,
+                                   round_to=ap.round_to, lang=ap.lang).as_papermill()
+        else:
+            params = model(**ap.as_papermill()).as_papermill()
+        execute(name, params, u.folder, u.code, timeout=u.cell_timeout)
+    out = results_json(primary_analysis(ap), sensitivity_analysis(ap))
+    out["provenance"] = provenance(inputs, ap.analysis_key(), ap.seed)
+    io.write_json(u.folder / "results.json", out)
+
+
+def _failed(u: Unit, exc: BaseException) -> UnitResult:
+    return UnitResult(u.code, "failed", error=f"{type(exc).__name__}: {exc}")
+
+
+def batch(units: list[Unit], *, workers: int = 1, scheduler: str | None = None,
+          progress: bool = True) -> list[UnitResult]:
+    """Run every unit; returns their results in the units' order and writes ``batch.json``.
+
+    ``workers=1`` without a scheduler runs the units one after another in this process (with
+    the analyses' own progress bars); more workers use a spawn process pool; ``scheduler`` sends
+    the units to a Dask distributed scheduler at that address.
+    """
+    if not units:
+        return []
+    t0 = time.perf_counter()
+    results: dict[str, UnitResult] = {}
+    tick = bar("municipalities") if progress else (lambda it, total=None: it)
+    if scheduler:
+        results = _on_dask(units, scheduler, tick)
+    elif workers <= 1:
+        for u in tick(units, total=len(units)):
+            results[u.code] = run_unit(u, in_parent=progress)
+    else:
+        results = _on_pool(units, workers, tick)
+    ordered = [results[u.code] for u in units]
+    summary = {"seconds": round(time.perf_counter() - t0, 1), "workers": workers, "scheduler": scheduler,
+               "units": [asdict(r) for r in ordered]}
+    io.write_json(Path(units[0].out) / "batch.json", summary)
+    return ordered
+
+
+def _on_pool(units: list[Unit], workers: int, tick) -> dict[str, UnitResult]:
+    ctx = multiprocessing.get_context("spawn")
+    results: dict[str, UnitResult] = {}
+    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    old = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        futures = {ex.submit(run_unit, u): u for u in units}
+        for f in tick(as_completed(futures), total=len(futures)):
+            u = futures[f]
+            try:
+                results[u.code] = f.result()
+            except Exception as exc:       # a worker that died (out of memory, killed)
+                results[u.code] = _failed(u, exc)
+    except KeyboardInterrupt:
+        _kill_pool(ex)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        ex.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _kill_pool(ex: ProcessPoolExecutor) -> None:
+    """Stop the workers and the kernels they started (each worker's children first)."""
+    for p in list(getattr(ex, "_processes", {}).values()):
+        try:
+            for child in _children(p.pid):
+                os.kill(child, signal.SIGTERM)
+            p.terminate()
+        except (OSError, AttributeError):
+            pass
+    ex.shutdown(wait=False, cancel_futures=True)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(stat[1]) == pid:
+                    out += _children(int(d.name)) + [int(d.name)]
+    except OSError:
+        pass
     return out
 
 
-def render_html(nb_path: Path, title: str) -> Path:
-    """HTML with the code hidden (inputs excluded), figures embedded."""
-    from nbconvert import HTMLExporter
-    nb = nbformat.read(nb_path, as_version=4)
-    nb.metadata["title"] = title
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    return io.write_text(nb_path.with_suffix(".html"), body)
+def _on_dask(units: list[Unit], scheduler: str, tick) -> dict[str, UnitResult]:
+    """The same units on a Dask cluster (its workers should run one thread each: papermill's
+    working directory is process-wide). A worker lost mid-unit is reported as that unit's failure."""
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+    results: dict[str, UnitResult] = {}
+    with Client(scheduler, timeout="60s") as client:
+        futures = {client.submit(run_unit, u, key=f"workbench-unit-{u.code}-{os.getpid()}-{time.time_ns()}",
+                                 pure=False): u for u in units}
+        for f in tick(dask_completed(list(futures)), total=len(futures)):
+            u = futures[f]
+            try:
+                results[u.code] = f.result()
+            except Exception as exc:
+                results[u.code] = _failed(u, exc)
+    return results
 
 
-def run_municipality(code: str, *, processed: Path, out: Path, analysis: dict | None = None) -> list[Path]:
-    """Analyse, execute and render every appendix of one municipality; returns the HTML files.
+def make_units(folders: list[Path], *, processed: Path, out: Path, analysis: dict | None = None,
+               workers: int = 1, scheduler: str | None = None, cell_timeout: int = CELL_TIMEOUT_S,
+               force: bool = False) -> list[Unit]:
+    """Units for delivery folders (named by municipality code), parameters validated up front."""
+    from .params import check_municipality_code
+    analysis = dict(analysis or {})
+    # processes for the bootstrap inside a unit: share the cores between the units that run at once
+    analysis.setdefault("workers", 1 if scheduler else max(1, (os.cpu_count() or 1) // max(1, workers)))
+    if not 10 <= cell_timeout <= 86_400:
+        from .errors import ParameterError
+        raise ParameterError(f"cell timeout must be 10–86400 seconds, got {cell_timeout}")
+    units = []
+    for f in folders:
+        code = Path(f).name
+        check_municipality_code(code, f"folder name {f}")
+        _check_analysis(analysis)
+        units.append(Unit(code=code, raw=str(Path(f).resolve()), processed=str(Path(processed).resolve()),
+                          out=str(Path(out).resolve()), analysis=analysis, cell_timeout=cell_timeout, force=force))
+    return units
 
-    The survival analyses are computed here first (with a progress bar), cached, and the notebooks
-    present them; ``results.json`` is written beside the appendices.
-    """
-    from .results import primary_analysis, results_json, sensitivity_analysis
-    processed = Path(processed).resolve()
-    target = Path(out).resolve() / code
-    ap = AnalysisParams(municipality=code, processed_dir=str(processed), **(analysis or {}))
-    primary = primary_analysis(ap, progress=bar(f"{code} bootstrap"))
-    sens = sensitivity_analysis(ap, progress=bar(f"{code} sensitivity"))
-    htmls = []
-    for name, model in NOTEBOOKS.items():
-        if model is QualityParams:
-            params = QualityParams(municipality=code, processed_dir=str(processed)).as_papermill()
-        else:
-            params = ap.as_papermill()
-        nb = execute(name, params, target, code)
-        htmls.append(render_html(nb, f"{TITLES[name]} — {code}"))
-    io.write_json(target / "results.json", results_json(primary, sens))
-    return htmls
+
+def _check_analysis(analysis: dict) -> None:
+    """Validate the parameters with the notebooks' own models before anything runs."""
+    import tempfile
+    from .params import AnalysisParams
+    with tempfile.TemporaryDirectory() as tmp:   # the models check that a validated registry exists
+        (Path(tmp) / "0000").mkdir()
+        (Path(tmp) / "0000" / "quality.json").write_text("{}")
+        AnalysisParams(municipality="0000", processed_dir=tmp, **analysis)

@@ -1,0 +1,81 @@
+"""Where every published number came from: code, inputs, packages, parameters, seed.
+
+No clock times here: the same inputs, code and parameters give the same provenance, so that
+``results.json`` is byte-identical across reruns (run times live in the batch summary).
+"""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__, paths
+
+# the packages whose versions can change a number or a rendered page
+PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "lifelines", "pyarrow", "matplotlib", "papermill",
+            "nbformat", "nbconvert", "ipykernel")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def input_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file of a delivery folder (hidden files left out), by relative path."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+
+
+def _git(*args: str) -> str | None:
+    try:
+        r = subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), *args], capture_output=True, text=True,
+                           timeout=20, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout.strip()
+
+
+@lru_cache(maxsize=1)
+def git_state() -> dict:
+    """The commit of the checkout and whether tracked or new (not ignored) files differ from it."""
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain") if commit else None
+    return {"git_commit": commit, "git_dirty": bool(status) if status is not None else None}
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    out = {"python": ".".join(map(str, sys.version_info[:3])), "analysis": __version__}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """SHA-256 over the package's source and the notebooks: changes whenever the code does,
+    committed or not (the git commit alone misses a dirty tree)."""
+    h = hashlib.sha256()
+    src = Path(__file__).resolve().parent
+    files = sorted([*src.rglob("*.py"), *src.rglob("*.yaml"), *paths.NOTEBOOKS_DIR.glob("*.ipynb")])
+    for p in files:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def provenance(inputs: dict[str, str], parameters: dict, seed: int | None) -> dict:
+    """The provenance block of one municipality's appendices and ``results.json``."""
+    return {**git_state(), "code_sha256": code_version(), "input_files_sha256": dict(sorted(inputs.items())),
+            "packages": package_versions(), "parameters": parameters, "seed": seed}
