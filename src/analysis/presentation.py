@@ -210,9 +210,13 @@ def e_value_table(pr, lang: str = "nl") -> pd.DataFrame:
 def header_markdown(pr, lang: str = "nl") -> str:
     banner = SYNTHETIC_BANNER if pr.synthetic else ""
     p = pr.params
-    return (f"{banner}**Gemeente / municipality:** {pr.name} ({p.municipality}) · τ = {p.tau_months} maanden · "
-            f"gratieperiode {p.grace_months} maanden · {pr.primary.n_boot_ok} bootstrapreplicaties · "
-            f"register-hash `{pr.registry_sha256[:12]}`")
+    if lang == "nl":
+        return (f"{banner}**Gemeente:** {pr.name} ({p.municipality}) · τ = {p.tau_months} maanden · "
+                f"gratieperiode {p.grace_months} maanden · {pr.primary.n_boot_ok} bootstrapreplicaties · "
+                f"register-hash `{pr.registry_sha256[:12]}`")
+    return (f"{banner}**Municipality:** {pr.name} ({p.municipality}) · τ = {p.tau_months} months · "
+            f"grace period {p.grace_months} months · {pr.primary.n_boot_ok} bootstrap replicates · "
+            f"registry hash `{pr.registry_sha256[:12]}`")
 
 
 def landmark_table(pr, lang: str = "nl") -> pd.DataFrame:
