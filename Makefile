@@ -35,7 +35,7 @@ docs: $(STAMP)
 	$(BIN)/workbench docs --out docs/registration-format.md
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	IPYTHONDIR=$(CURDIR)/lab/ipython $(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf data/processed/*/ reports/*/ reports/index.html

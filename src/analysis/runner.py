@@ -53,16 +53,23 @@ def _cells(nb_path: Path) -> list | None:
         return None
 
 
-def _failed_cell(nb_path: Path) -> int | None:
-    """Index of the cell with an error output, or of the cell papermill marked as running/failed."""
+def _failed_cell(nb_path: Path, src: Path | None = None) -> int | None:
+    """The failing cell as a researcher finds it: its number (1-based) in the source notebook.
+
+    Papermill adds cells to the output (injected parameters, error banners), so the cell with the
+    error output (or the one still marked running) is found there and mapped back by its id."""
     cells = _cells(nb_path) or []
-    for i, cell in enumerate(cells):
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return i
-    for i, cell in enumerate(cells):
-        if cell.get("metadata", {}).get("papermill", {}).get("status") in ("running", "failed"):
-            return i
-    return None
+    bad = next((c for c in cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    bad = bad or next((c for c in cells if c.get("metadata", {}).get("papermill", {}).get("status")
+                       in ("running", "failed")), None)
+    if bad is None:
+        return None
+    source = _cells(src) if src is not None else None
+    if source:
+        for i, c in enumerate(source, start=1):
+            if c.get("id") == bad.get("id"):
+                return i
+    return cells.index(bad) + 1
 
 
 def _any_cell_ran(nb_path: Path) -> bool:
@@ -94,11 +101,11 @@ def execute(name: str, params: dict, out_dir: Path, code: str, *, timeout: int =
                                     start_timeout=START_TIMEOUT_S, report_mode=True)
                 return out
             except pm.PapermillExecutionError as exc:
-                raise RunFailed(code, name, _failed_cell(out), f"{exc.ename}: {exc.evalue}") from None
+                raise RunFailed(code, name, _failed_cell(out, src), f"{exc.ename}: {exc.evalue}") from None
             except Exception as exc:   # dead kernel, kernel that did not start, cell timeout
                 if attempt == 1 and not _any_cell_ran(out):
                     continue
-                raise RunFailed(code, name, _failed_cell(out), f"{type(exc).__name__}: {exc}") from None
+                raise RunFailed(code, name, _failed_cell(out, src), f"{type(exc).__name__}: {exc}") from None
     finally:
         if env_backend is not None:
             os.environ["MPLBACKEND"] = env_backend
@@ -128,7 +135,7 @@ class UnitResult:
     status: str                    # "ok", "skipped" or "failed"
     seconds: float = 0.0
     notebook: str | None = None    # where it failed
-    cell: int | None = None
+    cell: int | None = None        # 1-based, in notebooks/<notebook>.ipynb
     error: str | None = None
     partial: str | None = None     # the partial notebook that was kept
 
