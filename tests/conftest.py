@@ -1,12 +1,14 @@
 """Shared fixtures: small registries built in code, and one synthetic municipality per session."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
+from analysis import cli
 from analysis.registry.store import save
 from analysis.registry.validate import validate_delivery
 from analysis.synth.generate import write_municipality
@@ -70,3 +72,33 @@ def messy(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("messy")
     p = SynthParams(seed=11, messy=True, municipalities=(Municipality("9901", "Kleinwolde", 2000),))
     return write_municipality(base / "raw", p.municipalities[0], p)
+
+
+def _synth(raw: Path, code: str, children: int, seed: int) -> Path:
+    p = SynthParams(seed=seed, municipalities=(Municipality(code, f"Test {code}", children),))
+    return write_municipality(raw, p.municipalities[0], p)
+
+
+@pytest.fixture(scope="session")
+def region(tmp_path_factory):
+    """Two small synthetic municipalities and one whose persons file lacks a required column."""
+    base = tmp_path_factory.mktemp("region")
+    raw = base / "raw"
+    _synth(raw, "9908", 1000, 1)
+    _synth(raw, "9909", 1000, 2)
+    broken = _synth(raw, "9907", 300, 3)
+    persons = pd.read_csv(broken / "persons.csv", dtype=str)
+    persons.drop(columns=["birth_date"]).to_csv(broken / "persons.csv", index=False)
+    return base
+
+
+def region_cli(base: Path, *extra: str) -> int:
+    return cli.main(["batch", "--data-dir", str(base / "raw"), "--processed", str(base / "processed"),
+                     "--out", str(base / "reports"), "--n-boot", "20", "--n-boot-sensitivity", "20", *extra])
+
+
+@pytest.fixture(scope="session")
+def first_run(region):
+    code = region_cli(region, "--workers", "2")
+    summary = json.loads((region / "reports" / "batch.json").read_text())
+    return code, {u["code"]: u for u in summary["units"]}

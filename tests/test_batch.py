@@ -12,40 +12,10 @@ import pytest
 
 from analysis import cli, paths
 from analysis.runner import Unit, batch, execute, make_units
-from analysis.synth.generate import write_municipality
-from analysis.synth.params import Municipality, SynthParams
+
+from conftest import region_cli as _cli
 
 FAST = {"n_boot": 20, "n_boot_sensitivity": 20}
-
-
-def _synth(raw: Path, code: str, children: int, seed: int) -> Path:
-    p = SynthParams(seed=seed, municipalities=(Municipality(code, f"Test {code}", children),))
-    return write_municipality(raw, p.municipalities[0], p)
-
-
-@pytest.fixture(scope="module")
-def region(tmp_path_factory):
-    """Two small synthetic municipalities and one whose persons file lacks a required column."""
-    base = tmp_path_factory.mktemp("region")
-    raw = base / "raw"
-    _synth(raw, "9908", 500, 1)
-    _synth(raw, "9909", 500, 2)
-    broken = _synth(raw, "9907", 300, 3)
-    persons = pd.read_csv(broken / "persons.csv", dtype=str)
-    persons.drop(columns=["birth_date"]).to_csv(broken / "persons.csv", index=False)
-    return base
-
-
-def _cli(base: Path, *extra: str) -> int:
-    return cli.main(["batch", "--data-dir", str(base / "raw"), "--processed", str(base / "processed"),
-                     "--out", str(base / "reports"), "--n-boot", "20", "--n-boot-sensitivity", "20", *extra])
-
-
-@pytest.fixture(scope="module")
-def first_run(region):
-    code = _cli(region, "--workers", "2")
-    summary = json.loads((region / "reports" / "batch.json").read_text())
-    return code, {u["code"]: u for u in summary["units"]}
 
 
 @pytest.mark.slow

@@ -90,7 +90,7 @@ ROW_LEVEL_COLUMNS = {"person_id", "bsn", "birth_date", "geboortedatum", "date_of
                      "episode_id", "screening_id", "measure_id", "postcode", "naam", "name", "client_id",
                      "clientnummer", "kind_id", "child_id"}
 MAX_TABLE_ROWS = 200
-_TEXT_COUNT = re.compile(r"\b[nN]\s*=\s*(\d[\d.\s]*)|\b(\d+)\s+(kinderen|kind|children|child|jongeren|personen|"
+_TEXT_COUNT = re.compile(r"\b[nN]\s*=\s*(\d+)\b|\b(\d+)\s+(kinderen|kind|children|child|jongeren|personen|"
                          r"persons|cliënten|clients)\b")
 _TEXT_EXTREME = re.compile(r"\b(min|max|minimum|maximum|minimaal|maximaal)\s*[:=]\s*-?\d", re.I)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,}")
@@ -205,7 +205,7 @@ def _scan_text(text: str, file: str, place: str, ids: set[str], threshold: int, 
     tokens = set(_TOKEN.findall(text))
     for tok in sorted(tokens & ids):
         out.append(Violation(file, place, "identifier", f"person identifier {tok[:6]}… of the registry"))
-    nine = pd.Series(sorted(t for t in set(re.findall(r"(?<![\d.,])\d{9}(?![\d.,])", text))), dtype=str)
+    nine = pd.Series(sorted(set(re.findall(r"(?<![\w.,])\d{9}(?![\w.,])", text))), dtype=str)
     for b in nine[looks_like_bsn(nine, padded_8=False)] if len(nine) else []:
         out.append(Violation(file, place, "identifier", f"a BSN-like number {b[:3]}…"))
     return out
