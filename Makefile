@@ -1,5 +1,6 @@
 # Two commands on a fresh machine (Python 3.11, pip and make):
-#   make run    set up .venv, build the demo registry if data/raw/ has none, validate, run and render the notebooks
+#   make run    set up .venv, build the demo registry if data/raw/ has none, then the batch over every
+#               municipality and the publication: reports/index.html with the appendices
 #   make test   set up .venv and run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -7,8 +8,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   ?= data/raw
 OUT    ?= reports
+WORKERS ?= 1
 
-.PHONY: run test lab install demo clean docs
+.PHONY: run test lab install demo clean docs publish
 
 install: $(STAMP)
 
@@ -26,7 +28,10 @@ demo: $(STAMP)
 	fi
 
 run: demo
-	$(BIN)/workbench run --data-dir $(DATA) --out $(OUT)
+	$(BIN)/workbench run --data-dir $(DATA) --out $(OUT) --workers $(WORKERS)
+
+publish: $(STAMP)
+	$(BIN)/workbench publish --reports $(OUT) --out $(OUT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -38,4 +43,4 @@ lab: $(STAMP)
 	IPYTHONDIR=$(CURDIR)/lab/ipython $(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf data/processed/*/ reports/*/ reports/index.html
+	rm -rf data/processed/*/ reports/*/ reports/index.html reports/batch.json

@@ -102,3 +102,11 @@ def first_run(region):
     code = region_cli(region, "--workers", "2")
     summary = json.loads((region / "reports" / "batch.json").read_text())
     return code, {u["code"]: u for u in summary["units"]}
+
+
+@pytest.fixture(scope="session")
+def published(first_run, region, tmp_path_factory):
+    """The region's batch, published (the broken municipality listed as failed)."""
+    from analysis.publish import publish
+    out = tmp_path_factory.mktemp("published")
+    return publish(region / "reports", out, processed=region / "processed")

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import pytest
 
 from analysis import cli, paths

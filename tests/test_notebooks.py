@@ -1,6 +1,7 @@
 """The notebooks are stored clean and execute through papermill into readable, safe HTML."""
 import json
 import re
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -8,9 +9,9 @@ import pytest
 
 from analysis.errors import ParameterError
 from analysis.params import QualityParams
-from analysis.registry.store import save
-from analysis.registry.validate import validate_delivery
-from analysis.runner import run_municipality
+from analysis.params import NOTEBOOK_PARAMS, SurvivalParams
+from analysis.publish import publish
+from analysis.runner import batch, make_units
 from analysis.synth.generate import write_municipality
 from analysis.synth.params import Municipality, SynthParams
 
@@ -24,7 +25,22 @@ def test_stored_without_outputs_and_parameterised(path):
     assert all(not c["outputs"] and c["execution_count"] is None for c in code)
     assert "parameters" in code[0]["metadata"].get("tags", [])
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    # the parameters cell holds exactly the fields of the notebook's parameter model
+    names = set(re.findall(r"^(\w+) = ", "".join(code[0]["source"]), re.M))
+    assert names == {f.name for f in fields(NOTEBOOK_PARAMS[path.stem])}
+    # every markdown cell is in one language, and both languages are there
+    tags = [set(c["metadata"].get("tags", [])) & {"lang-nl", "lang-en"} for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert all(len(t) == 1 for t in tags) and tags.count({"lang-nl"}) == tags.count({"lang-en"})
     assert not any(re.search(r"^\s*def ", "".join(c["source"]), re.M) for c in code)
+
+
+def _run(folder: Path, tmp_path: Path) -> list[Path]:
+    """Batch one delivery in this process, publish it; the three HTML appendices."""
+    units = make_units([folder], processed=tmp_path / "processed", out=tmp_path / "reports",
+                       analysis={"n_boot": 20, "n_boot_sensitivity": 20})
+    [r] = batch(units, progress=False)
+    assert r.status == "ok", r.line()
+    return publish(tmp_path / "reports", processed=tmp_path / "processed").appendices[folder.name]
 
 
 def _html_text(html: str) -> str:
@@ -35,9 +51,7 @@ def _html_text(html: str) -> str:
 def test_quality_notebook_runs_on_a_small_registry(tmp_path):
     p = SynthParams(seed=4, messy=True, municipalities=(Municipality("9908", "Klein", 800),))
     folder = write_municipality(tmp_path / "raw", p.municipalities[0], p)
-    save(validate_delivery(folder), tmp_path / "processed")
-    htmls = run_municipality("9908", processed=tmp_path / "processed", out=tmp_path / "reports",
-                             analysis={"n_boot": 20, "n_boot_sensitivity": 20})
+    htmls = _run(folder, tmp_path)
     assert [h.name for h in htmls] == ["01_data_quality.html", "02_survival.html", "03_sensitivity.html"]
     for h in htmls[1:]:
         body = _html_text(h.read_text(encoding="utf-8"))
@@ -64,9 +78,7 @@ def test_quality_notebook_runs_on_a_small_registry(tmp_path):
 
 @pytest.mark.slow
 def test_quality_notebook_survives_a_tiny_registry(tiny, tmp_path):
-    save(validate_delivery(tiny), tmp_path / "processed")
-    htmls = run_municipality("0037", processed=tmp_path / "processed", out=tmp_path / "reports",
-                             analysis={"n_boot": 20, "n_boot_sensitivity": 20})
+    htmls = _run(tiny, tmp_path)
     for html in htmls:
         assert "Traceback" not in html.read_text(encoding="utf-8")
     assert json.loads((tmp_path / "reports" / "0037" / "results.json").read_text())["verdict"] == "insufficient_data"
@@ -77,3 +89,16 @@ def test_parameters_are_validated(tmp_path):
         QualityParams(municipality=37, processed_dir=str(tmp_path))
     with pytest.raises(ParameterError, match="validate"):
         QualityParams(municipality="0037", processed_dir=str(tmp_path))
+
+
+def test_parameters_reach_papermill_as_plain_json(medium):
+    import numpy as np
+    _, processed = medium
+    p = SurvivalParams(municipality="9902", processed_dir=str(processed), n_boot=np.int64(50), tau_months=np.int32(24))
+    d = p.as_papermill()
+    assert type(d["n_boot"]) is int and type(d["tau_months"]) is int and isinstance(d["light_types"], list)
+    assert json.loads(json.dumps(d)) == d
+    with pytest.raises(ParameterError, match="n_boot"):
+        SurvivalParams(municipality="9902", processed_dir=str(processed), n_boot=2.5)
+    with pytest.raises(ParameterError, match="4-digit"):
+        SurvivalParams(municipality="902", processed_dir=str(processed))

@@ -19,12 +19,6 @@ from analysis.publish import DisclosureRefused, pooled_estimate, publish
 from analysis.registry.bsn import make_bsn
 
 
-@pytest.fixture(scope="session")
-def published(first_run, region, tmp_path_factory):
-    out = tmp_path_factory.mktemp("published")
-    return publish(region / "reports", out, processed=region / "processed")
-
-
 @pytest.mark.slow
 def test_index_puts_the_municipalities_side_by_side_and_links_resolve(published):
     index = published.index.read_text(encoding="utf-8")
