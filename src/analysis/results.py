@@ -294,10 +294,14 @@ def sensitivity_analysis(p: AnalysisParams, progress=None) -> dict:
 
 
 def _rounded(x, nd=6):
+    """Six significant digits: enough for any published number, and the same whether the BLAS
+    ran on one thread or two (those differ in the 10th digit)."""
     if isinstance(x, dict):
         return {k: _rounded(v, nd) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_rounded(v, nd) for v in x]
     if isinstance(x, (float, np.floating)):
-        return None if not np.isfinite(x) else round(float(x), nd)
+        return None if not np.isfinite(x) else float(f"{float(x):.{nd}g}")
     if isinstance(x, (np.integer,)):
         return int(x)
     return x
@@ -330,7 +334,9 @@ def results_json(pr: PrimaryResults, sens: dict | None) -> dict:
                       "landmarks": [r | {"n_exposed": _protect_flow({"n": r["n_exposed"]}, p)["n"],
                                           "n_unexposed": _protect_flow({"n": r["n_unexposed"]}, p)["n"]}
                                     for r in pr.landmarks.to_dict("records")],
-                      "mixture_cure": pr.cure.reset_index().to_dict("records")},
+                      "mixture_cure": pr.cure.reset_index()[
+                          ["arm", "cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]
+                      ].to_dict("records")},
         "e_value": pr.e_value, "verdict": t.verdict,
     }
     if sens:

@@ -101,7 +101,9 @@ def execute(name: str, params: dict, out_dir: Path, code: str, *, timeout: int =
             try:
                 pm.execute_notebook(str(src), str(out), parameters=params, kernel_name=KERNEL,
                                     progress_bar=False, execution_timeout=timeout,
-                                    start_timeout=START_TIMEOUT_S, report_mode=True)
+                                    start_timeout=START_TIMEOUT_S, report_mode=True,
+                                    # no kernel log lines between the parent's progress bar
+                                    extra_arguments=["--IPKernelApp.log_level=ERROR"])
                 return out
             except pm.PapermillExecutionError as exc:
                 raise RunFailed(code, name, _failed_cell(out, src), f"{exc.ename}: {exc.evalue}") from None
@@ -193,8 +195,8 @@ def run_unit(u: Unit, in_parent: bool = False) -> UnitResult:
         key = unit_key(u, inputs)
         if not u.force and _up_to_date(u, key):
             return UnitResult(u.code, "skipped", time.perf_counter() - t0)
-        if not in_parent:   # units side by side: each kernel's BLAS gets its share of the cores only
-            os.environ.update({k: str(u.analysis.get("workers", 1)) for k in THREAD_VARS})
+        if not in_parent:   # units side by side: one BLAS thread per kernel
+            os.environ.update({k: "1" for k in THREAD_VARS})
         _run(u, inputs, in_parent)
         res.status = "ok"
         state = {"unit_key": key}
@@ -269,7 +271,7 @@ def batch(units: list[Unit], *, workers: int = 1, scheduler: str | None = None,
         for u in tick(units, total=len(units)):
             results[u.code] = run_unit(u, in_parent=progress)
     else:
-        results = _on_pool(units, workers, tick)
+        results = _on_pool(sorted(units, key=_size, reverse=True), workers, tick)   # largest first
     ordered = [results[u.code] for u in units]
     summary = {"seconds": round(time.perf_counter() - t0, 1), "workers": workers, "scheduler": scheduler,
                "units": [asdict(r) for r in ordered]}
@@ -297,6 +299,10 @@ def _on_pool(units: list[Unit], workers: int, tick) -> dict[str, UnitResult]:
         signal.signal(signal.SIGTERM, old)
         ex.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def _size(u: Unit) -> int:
+    return sum(p.stat().st_size for p in Path(u.raw).rglob("*") if p.is_file())
 
 
 def _raise_interrupt(signum, frame):
@@ -335,7 +341,7 @@ def _on_dask(units: list[Unit], scheduler: str, tick) -> dict[str, UnitResult]:
     from distributed import as_completed as dask_completed
     results: dict[str, UnitResult] = {}
     with Client(scheduler, timeout="60s") as client:
-        futures = {client.submit(run_unit, u, key=f"workbench-unit-{u.code}-{os.getpid()}-{time.time_ns()}",
+        futures = {client.submit(run_unit, u, priority=_size(u), key=f"workbench-unit-{u.code}-{os.getpid()}-{time.time_ns()}",
                                  pure=False): u for u in units}
         for f in tick(dask_completed(list(futures)), total=len(futures)):
             u = futures[f]
@@ -352,8 +358,10 @@ def make_units(folders: list[Path], *, processed: Path, out: Path, analysis: dic
     """Units for delivery folders (named by municipality code), parameters validated up front."""
     from .params import check_municipality_code
     analysis = dict(analysis or {})
-    # processes for the bootstrap inside a unit: share the cores between the units that run at once
-    analysis.setdefault("workers", 1 if scheduler else max(1, (os.cpu_count() or 1) // max(1, workers)))
+    # bootstrap processes inside a unit: every core of this machine (units of unequal size leave
+    # cores idle otherwise: Grootstad alone on one core made 2 workers slower than 1); BLAS
+    # threads are limited to one per kernel instead (run_unit). On a cluster: one per unit.
+    analysis.setdefault("workers", 1 if scheduler else max(1, os.cpu_count() or 1))
     if not 10 <= cell_timeout <= 86_400:
         from .errors import ParameterError
         raise ParameterError(f"cell timeout must be 10–86400 seconds, got {cell_timeout}")
