@@ -241,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     except ParameterError as exc:
         print(f"parameter error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    except KeyboardInterrupt:
+        print("interrupted / onderbroken: running units and their kernels were stopped", file=sys.stderr)
+        return 130
     except DisclosureRefused as exc:
         print(f"{exc}\nNothing was published / er is niets gepubliceerd.", file=sys.stderr)
         return EXIT_REFUSED

@@ -334,9 +334,9 @@ def results_json(pr: PrimaryResults, sens: dict | None) -> dict:
                       "landmarks": [r | {"n_exposed": _protect_flow({"n": r["n_exposed"]}, p)["n"],
                                           "n_unexposed": _protect_flow({"n": r["n_unexposed"]}, p)["n"]}
                                     for r in pr.landmarks.to_dict("records")],
-                      "mixture_cure": pr.cure.reset_index()[
-                          ["arm", "cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]
-                      ].to_dict("records")},
+                      "mixture_cure": pr.cure.rename_axis("arm").reset_index().reindex(
+                          columns=["arm", "cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]
+                      ).to_dict("records")},
         "e_value": pr.e_value, "verdict": t.verdict,
     }
     if sens:

@@ -139,7 +139,8 @@ class UnitResult:
     code: str
     status: str                    # "ok", "skipped" or "failed"
     seconds: float = 0.0
-    notebook: str | None = None    # where it failed
+    stage: str | None = None       # where it failed: validation, notebook or results
+    notebook: str | None = None
     cell: int | None = None        # 1-based, in notebooks/<notebook>.ipynb
     error: str | None = None
     partial: str | None = None     # the partial notebook that was kept
@@ -147,7 +148,8 @@ class UnitResult:
     def line(self) -> str:
         if self.status != "failed":
             return f"{self.code}: {self.status} ({self.seconds:.0f} s)"
-        where = f"{self.notebook}" + (f", cell {self.cell}" if self.cell is not None else "") if self.notebook else "validation"
+        where = (f"{self.notebook}" + (f", cell {self.cell}" if self.cell is not None else "")
+                 if self.notebook else self.stage or "the unit")
         kept = f"; partial notebook kept: {self.partial}" if self.partial else ""
         return f"{self.code}: FAILED in {where}: {self.error}{kept}"
 
@@ -201,10 +203,11 @@ def run_unit(u: Unit, in_parent: bool = False) -> UnitResult:
         res.status = "ok"
         state = {"unit_key": key}
     except RunFailed as exc:
-        res.notebook, res.cell, res.error = exc.notebook, exc.cell, exc.error
+        res.stage, res.notebook, res.cell, res.error = "notebook", exc.notebook, exc.cell, exc.error
         res.partial = str(u.folder / f"{exc.notebook}.ipynb")
         state = {}
     except Exception as exc:     # unreadable delivery, wrong folder, a bug: reported, never raised
+        res.stage = getattr(exc, "stage", None) or "validation"
         res.error = f"{type(exc).__name__}: {exc}"
         if not isinstance(exc, WorkbenchError):
             res.error += "\n" + traceback.format_exc(limit=5)
@@ -243,9 +246,13 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
         else:
             params = model(**ap.as_papermill()).as_papermill()
         execute(name, params, u.folder, u.code, timeout=u.cell_timeout)
-    out = results_json(primary_analysis(ap), sensitivity_analysis(ap))
-    out["provenance"] = provenance(inputs, ap.analysis_key(), ap.seed)
-    io.write_json(u.folder / "results.json", out)
+    try:
+        out = results_json(primary_analysis(ap), sensitivity_analysis(ap))
+        out["provenance"] = provenance(inputs, ap.analysis_key(), ap.seed)
+        io.write_json(u.folder / "results.json", out)
+    except Exception as exc:
+        exc.stage = "results.json"
+        raise
 
 
 def _failed(u: Unit, exc: BaseException) -> UnitResult:
