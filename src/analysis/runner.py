@@ -342,12 +342,17 @@ def _children(pid: int) -> list[int]:
 
 
 def _on_dask(units: list[Unit], scheduler: str, tick) -> dict[str, UnitResult]:
-    """The same units on a Dask cluster (its workers should run one thread each: papermill's
-    working directory is process-wide). A worker lost mid-unit is reported as that unit's failure."""
+    """The same units on a Dask cluster (its workers should run one thread each: a unit changes
+    process-wide environment variables). A worker lost mid-unit is reported as that unit's failure."""
     from distributed import Client
     from distributed import as_completed as dask_completed
     results: dict[str, UnitResult] = {}
     with Client(scheduler, timeout="60s") as client:
+        threaded = [w for w, info in client.scheduler_info().get("workers", {}).items() if info.get("nthreads", 1) > 1]
+        if threaded:
+            import warnings
+            warnings.warn(f"{len(threaded)} Dask worker(s) run more than one thread; a unit sets process-wide "
+                          "environment (BLAS threads, matplotlib backend): start them with --nthreads 1", stacklevel=2)
         futures = {client.submit(run_unit, u, priority=_size(u), key=f"workbench-unit-{u.code}-{os.getpid()}-{time.time_ns()}",
                                  pure=False): u for u in units}
         for f in tick(dask_completed(list(futures)), total=len(futures)):
