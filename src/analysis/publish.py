@@ -31,6 +31,10 @@ TITLES = {"nl": {"01_data_quality": "Bijlage 1 — Datakwaliteit", "02_survival"
                  "03_sensitivity": "Bijlage 3 — Gevoeligheidsanalyses"},
           "en": {"01_data_quality": "Appendix 1 — Data quality", "02_survival": "Appendix 2 — Delay or prevention",
                  "03_sensitivity": "Appendix 3 — Sensitivity analyses"}}
+SHORT = {"nl": {"01_data_quality": "1 datakwaliteit", "02_survival": "2 uitstel of preventie",
+                "03_sensitivity": "3 gevoeligheid"},
+         "en": {"01_data_quality": "1 data quality", "02_survival": "2 delay or prevention",
+                "03_sensitivity": "3 sensitivity"}}
 WORDS = {
     "nl": {"contents": "Inhoud", "provenance": "Herkomst", "commit": "git-commit", "dirty": "met niet-vastgelegde wijzigingen",
            "clean": "schoon", "code": "code (SHA-256)", "seed": "seed", "params": "parameters",
@@ -204,7 +208,8 @@ def forest_png(results: dict[str, dict], names: dict[str, str], pooled: dict | N
     return buf.getvalue()
 
 
-def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dict[str, list[str]], lang: str) -> str:
+def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dict[str, list[str]], lang: str,
+               pdfs: set[str] = frozenset()) -> str:
     w = WORDS[lang]
     e = html.escape
     names = {c: r.get("municipality_name", "") for c, r in results.items()}
@@ -213,7 +218,9 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
     for c, r in results.items():
         flow = r.get("flow", {})
         v = r.get("verdict", "")
-        links = " · ".join(f'<a href="{e(p)}">{i + 1}</a>' for i, p in enumerate(appendices.get(c, [])))
+        links = " · ".join(f'<a href="{e(p)}">{e(SHORT[lang][Path(p).stem])}</a>'
+                           + (f' (<a href="{e(p[:-5])}.pdf">pdf</a>)' if p in pdfs else "")
+                           for p in appendices.get(c, []))
         links += f' · <a href="{e(c)}/results.json">results.json</a>'
         synth = f' <span class="synth">({w["synthetic"]})</span>' if r.get("synthetic") else ""
         rows.append(f"<tr><th>{e(c)} {e(names[c])}{synth}</th><td>{e(str(flow.get('registered_children', '–')))}</td>"
@@ -326,7 +333,8 @@ def publish(reports: Path, out: Path | None = None, *, processed: Path, lang: st
                 pdfs.append(to_pdf(written[-1], stage / c / f"{name}.pdf"))
         for c in results:
             written.append(io.write_bytes(stage / c / "results.json", (reports / c / "results.json").read_bytes()))
-        written.append(io.write_text(stage / "index.html", index_html(results, failed, appendices, lang)))
+        with_pdf = {str(p.relative_to(stage).with_suffix(".html")) for p in pdfs}
+        written.append(io.write_text(stage / "index.html", index_html(results, failed, appendices, lang, with_pdf)))
         ids = _identifiers(processed, list(results) + list(failed))
         violations = [v for f in written for v in dc.scan_file(f, ids, threshold, round_to)]
         if violations:
