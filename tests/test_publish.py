@@ -135,3 +135,18 @@ def test_pooled_estimate_is_inverse_variance_when_the_municipalities_agree():
     assert pooled["tau2"] == 0 and pooled["i2"] == 0
     assert pooled["estimate"] == pytest.approx(expected, abs=1e-9)
     assert pooled["ci_high"] - pooled["ci_low"] == pytest.approx(2 * 1.959964 / np.sqrt(w.sum()), rel=1e-4)
+
+
+@pytest.mark.slow
+def test_a_municipality_that_failed_later_loses_its_old_appendices(first_run, region, tmp_path):
+    reports, out = tmp_path / "reports", tmp_path / "out"
+    shutil.copytree(region / "reports", reports)
+    publish(reports, out, processed=region / "processed")
+    assert (out / "9909" / "02_survival.html").exists()
+    state = json.loads((reports / "9909" / "unit.json").read_text())
+    state.update(status="failed", stage="validation", error="RegistryError: planted")
+    (reports / "9909" / "unit.json").write_text(json.dumps(state))
+    pub = publish(reports, out, processed=region / "processed")
+    assert set(pub.failed) == {"9907", "9909"}
+    assert not list((out / "9909").glob("*.html")) and not (out / "9909" / "results.json").exists()
+    assert "planted" in pub.index.read_text(encoding="utf-8")

@@ -346,6 +346,12 @@ def publish(reports: Path, out: Path | None = None, *, processed: Path, lang: st
             target.parent.mkdir(parents=True, exist_ok=True)
             f.replace(target)
             placed.append(target)
+        for c in failed:   # appendices of an earlier success would contradict the index
+            for name in NOTEBOOKS:
+                for old in (out / c / f"{name}.html", out / c / f"{name}.pdf"):
+                    old.unlink(missing_ok=True)
+            if out != reports:
+                (out / c / "results.json").unlink(missing_ok=True)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return Published(out=out, index=out / "index.html",

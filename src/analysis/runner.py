@@ -225,6 +225,7 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
     from .registry.store import save
     from .registry.validate import validate_delivery
     from .results import primary_analysis, results_json, sensitivity_analysis
+    (u.folder / "results.json").unlink(missing_ok=True)    # a failed rerun never leaves old results
     result = validate_delivery(Path(u.raw), progress=bar(f"validate {u.code}") if in_parent else None)
     if result.code != u.code:
         raise WorkbenchError(f"the folder {u.raw} holds the delivery of municipality {result.code}: "
@@ -233,7 +234,6 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
     save(result, processed)
     if u.force:
         shutil.rmtree(processed / u.code / "analysis", ignore_errors=True)
-    (u.folder / "results.json").unlink(missing_ok=True)
     workers = u.analysis.get("workers", 1)
     analysis = {**u.analysis, "workers": workers}
     ap = SurvivalParams(municipality=u.code, processed_dir=str(processed), **analysis)
