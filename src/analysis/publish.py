@@ -119,7 +119,7 @@ def provenance_html(prov: dict, lang: str) -> str:
 
 
 _STYLE = """<style>
-#toc{border:1px solid #ccc;background:#fafafa;padding:.5em 1.5em;margin:1em 0 2em;max-width:60em}
+#toc{border:1px solid #ccc;background:#fafafa;padding:.5em 1.5em;margin:1em 0 2em;max-width:60em;font-family:system-ui,sans-serif;font-size:95%}
 #toc ul{list-style:none;padding-left:0} #toc .toc-h2{margin-left:1.5em}
 #provenance{border-top:2px solid #999;margin-top:3em;padding-top:1em;font-size:85%}
 #provenance code{word-break:break-all} #provenance dt{font-weight:bold;margin-top:.5em}
