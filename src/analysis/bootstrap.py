@@ -15,7 +15,7 @@ import pandas as pd
 
 from .trial import TrialParams, estimate
 
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 KEYS = ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_a_months", "rmst_b_months", "rmst_diff_months")
 
 
@@ -50,8 +50,8 @@ def bootstrap(fu: pd.DataFrame, p: TrialParams, n_boot: int = 200, seed: int = 2
             results.extend(res)
     else:
         ctx = multiprocessing.get_context("spawn")
-        saved = {k: os.environ.get(k) for k in _THREAD_VARS}
-        os.environ.update({k: "1" for k in _THREAD_VARS})  # one BLAS thread per worker: no oversubscription
+        saved = {k: os.environ.get(k) for k in THREAD_VARS}
+        os.environ.update({k: "1" for k in THREAD_VARS})  # one BLAS thread per worker: no oversubscription
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
                 it = ex.map(_chunk, [(fu, p, c) for c in chunks])

@@ -129,7 +129,7 @@ def _folders(a: argparse.Namespace) -> list[Path]:
 ANALYSIS_OPTIONS = ("n_boot", "n_boot_sensitivity", "seed", "grace_months", "tau_months", "lag_days", "lang")
 
 
-def cmd_batch(a: argparse.Namespace, publish_after: bool = False) -> int:
+def cmd_batch(a: argparse.Namespace) -> int:
     from .runner import batch, make_units
     analysis = {k: getattr(a, k) for k in ANALYSIS_OPTIONS if getattr(a, k) is not None}
     units = make_units(_folders(a), processed=Path(a.processed), out=Path(a.out), analysis=analysis,
@@ -142,16 +142,13 @@ def cmd_batch(a: argparse.Namespace, publish_after: bool = False) -> int:
     failed = [r.code for r in results if r.status == "failed"]
     print(f"{len(results) - len(failed)} done ({sum(r.status == 'skipped' for r in results)} unchanged, skipped), "
           f"{len(failed)} failed{': ' + ', '.join(failed) if failed else ''}")
-    code = EXIT_REJECTED if failed else EXIT_OK
-    if publish_after:
-        a.reports = a.out
-        a.pdf = False
-        code = max(code, cmd_publish(a))
-    return code
+    return EXIT_REJECTED if failed else EXIT_OK
 
 
 def cmd_run(a: argparse.Namespace) -> int:
-    return cmd_batch(a, publish_after=True)
+    code = cmd_batch(a)
+    a.reports, a.pdf = a.out, False
+    return max(code, cmd_publish(a))
 
 
 def cmd_publish(a: argparse.Namespace) -> int:

@@ -8,6 +8,12 @@ the threshold.
 """
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -75,11 +81,6 @@ def truncate_curve(table: pd.DataFrame, threshold: int = THRESHOLD, column: str 
 # Everything ``workbench publish`` writes is read back and refused when it shows a person
 # identifier, a count below the threshold (or not rounded), a minimum or maximum, or row-level data.
 
-import json  # noqa: E402
-import re  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from html.parser import HTMLParser  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 COUNT_LABEL = re.compile(
     r"^(n|aantal|count|number)\b|^n[ _]|\bn$|(^|\W)(aantal|onder risico|at risk|events?|gebeurtenissen|censored|"

@@ -6,7 +6,7 @@ paths included, and its CLI turns "0363" into 363): ``as_papermill`` returns suc
 from __future__ import annotations
 
 import numbers
-from dataclasses import asdict, dataclass, fields
+from dataclasses import InitVar, asdict, dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -28,8 +28,10 @@ class QualityParams:
     min_cell: int = 10
     round_to: int = 5
     lang: Literal["nl", "en"] = "nl"
+    # False checks the values only, before the registry is validated (the batch does so up front)
+    require_registry: InitVar[bool] = True
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, require_registry: bool = True) -> None:
         _plain_ints(self)
         m = self.municipality
         check_municipality_code(m)
@@ -39,7 +41,7 @@ class QualityParams:
             raise ParameterError(f"round_to must be a whole number in 1–10, got {self.round_to!r}")
         if self.lang not in ("nl", "en"):
             raise ParameterError(f"lang must be 'nl' or 'en', got {self.lang!r}")
-        if not (Path(self.processed_dir) / m / "quality.json").exists():
+        if require_registry and not (Path(self.processed_dir) / m / "quality.json").exists():
             raise ParameterError(f"no validated registry for {m} in {self.processed_dir}: "
                                  "run `workbench validate` first")
 
@@ -65,10 +67,11 @@ class AnalysisParams:
     min_cell: int = 10
     round_to: int = 5
     lang: Literal["nl", "en"] = "nl"
+    require_registry: InitVar[bool] = True
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, require_registry: bool = True) -> None:
         _plain_ints(self)
-        QualityParams(self.municipality, self.processed_dir, self.min_cell, self.round_to, self.lang)
+        QualityParams(self.municipality, self.processed_dir, self.min_cell, self.round_to, self.lang, require_registry)
         checks = {"grace_months": (0, 12), "tau_months": (6, 120), "lag_days": (0, 365),
                   "n_boot": (20, 10_000), "n_boot_sensitivity": (20, 10_000), "workers": (1, 64)}
         for name, (lo, hi) in checks.items():

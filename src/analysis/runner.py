@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 
 from . import io
+from .bootstrap import THREAD_VARS
 from .errors import WorkbenchError
 from .params import NOTEBOOK_PARAMS, QualityParams
 from .progress import bar
@@ -34,10 +35,7 @@ KERNEL = "python3"           # fixed, so that a notebook saved with another kern
 CELL_TIMEOUT_S = 1800        # per cell
 START_TIMEOUT_S = 180        # kernel start, generous for a loaded machine
 NOTEBOOKS = tuple(NOTEBOOK_PARAMS)
-UNIT_FILE = "unit.json"
-# BLAS threads: OpenBLAS threads that outnumber the cores spin and made two units side by side
-# 15 times slower (measured: 113 s instead of 7.6 s for notebook 03)
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")      # per municipality: the unit's key, status and where it failed
+UNIT_FILE = "unit.json"      # per municipality: the unit's key, status and where it failed
 
 
 class RunFailed(WorkbenchError):
@@ -197,7 +195,9 @@ def run_unit(u: Unit, in_parent: bool = False) -> UnitResult:
         key = unit_key(u, inputs)
         if not u.force and _up_to_date(u, key):
             return UnitResult(u.code, "skipped", time.perf_counter() - t0)
-        if not in_parent:   # units side by side: one BLAS thread per kernel
+        # units side by side: one BLAS thread per kernel (OpenBLAS threads that outnumber the cores
+        # spin: two units made notebook 03 take 113 s instead of 7.6 s)
+        if not in_parent:
             os.environ.update({k: "1" for k in THREAD_VARS})
         _run(u, inputs, in_parent)
         res.status = "ok"
@@ -368,7 +368,7 @@ def make_units(folders: list[Path], *, processed: Path, out: Path, analysis: dic
                workers: int = 1, scheduler: str | None = None, cell_timeout: int = CELL_TIMEOUT_S,
                force: bool = False) -> list[Unit]:
     """Units for delivery folders (named by municipality code), parameters validated up front."""
-    from .params import check_municipality_code
+    from .params import AnalysisParams, check_municipality_code
     analysis = dict(analysis or {})
     # bootstrap processes inside a unit: every core of this machine (units of unequal size leave
     # cores idle otherwise: Grootstad alone on one core made 2 workers slower than 1); BLAS
@@ -377,21 +377,13 @@ def make_units(folders: list[Path], *, processed: Path, out: Path, analysis: dic
     if not 10 <= cell_timeout <= 86_400:
         from .errors import ParameterError
         raise ParameterError(f"cell timeout must be 10–86400 seconds, got {cell_timeout}")
+    # the notebooks' own model checks the values before anything runs
+    AnalysisParams(municipality="0000", processed_dir="", require_registry=False, **analysis)
     units = []
     for f in folders:
         code = Path(f).name
         check_municipality_code(code, f"folder name {f}")
-        _check_analysis(analysis)
         units.append(Unit(code=code, raw=str(Path(f).resolve()), processed=str(Path(processed).resolve()),
                           out=str(Path(out).resolve()), analysis=analysis, cell_timeout=cell_timeout, force=force))
     return units
 
-
-def _check_analysis(analysis: dict) -> None:
-    """Validate the parameters with the notebooks' own models before anything runs."""
-    import tempfile
-    from .params import AnalysisParams
-    with tempfile.TemporaryDirectory() as tmp:   # the models check that a validated registry exists
-        (Path(tmp) / "0000").mkdir()
-        (Path(tmp) / "0000" / "quality.json").write_text("{}")
-        AnalysisParams(municipality="0000", processed_dir=tmp, **analysis)

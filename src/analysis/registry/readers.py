@@ -6,13 +6,13 @@ Parquet: the 1-based record number). Structural problems raise :class:`RegistryE
 """
 from __future__ import annotations
 
-import hashlib
 import io as _io
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import RegistryError
+from ..provenance import file_sha256
 
 ROW = "_row"
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
@@ -111,7 +111,7 @@ def read_table_file(path: Path, sheet: str | int | None = None) -> tuple[pd.Data
         df, info = read_parquet(path)
     else:
         raise RegistryError(f"unknown file type {suffix!r}: use CSV, XLSX or Parquet", file=str(path))
-    info["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    info["sha256"] = file_sha256(path)
     return df, info
 
 
