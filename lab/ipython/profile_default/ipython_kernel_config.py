@@ -3,3 +3,5 @@
 c = get_config()  # noqa: F821
 c.InteractiveShellApp.extensions = ["autoreload"]
 c.InteractiveShellApp.exec_lines = ["%autoreload 2"]
+# keep the checkout clean: no history database in the repository
+c.HistoryManager.hist_file = ":memory:"
