@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from analysis.cox import fit_cox
+from analysis.estimators.cox import fit_cox
 
 
 def make_data(rows: int, seed: int = 1) -> pd.DataFrame:

@@ -107,6 +107,6 @@ def first_run(region):
 @pytest.fixture(scope="session")
 def published(first_run, region, tmp_path_factory):
     """The region's batch, published (the broken municipality listed as failed)."""
-    from analysis.publish import publish
+    from analysis.report.publish import publish
     out = tmp_path_factory.mktemp("published")
     return publish(region / "reports", out, processed=region / "processed")

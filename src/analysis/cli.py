@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import BSNFoundError, ParameterError, RegistryError, WorkbenchError
-from .publish import DisclosureRefused
+from .report.publish import DisclosureRefused
 from .progress import bar
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE, EXIT_REFUSED = 0, 1, 2, 3
@@ -77,6 +77,22 @@ def _report(folder: Path, out: str, q: dict) -> None:
             if "bsn_like_value" in t["rejected_by_rule"]:
                 print("  BSN-like values were refused and masked: pseudonymise the export with "
                       "`workbench pseudonymise` / BSN's geweigerd: pseudonimiseer eerst.")
+        for col, vals in t.get("rejected_unknown_codes", {}).items():
+            print(f"  {name}.{col}: unknown codes (rows rejected) / onbekende codes (rijen afgewezen): "
+                  + _values(vals) + " — recode them in mapping.yml")
+        for col, vals in t.get("emptied_unknown_codes", {}).items():
+            print(f"  {name}.{col}: unknown codes in an optional column, cells emptied (rows kept) / onbekende "
+                  "codes in een optionele kolom, cellen leeggemaakt: " + _values(vals))
+    from .registry.validate import essential_losses
+    for loss in essential_losses(q):
+        print(f"  WARNING / WAARSCHUWING: {loss}: `workbench run` and `batch` refuse this municipality "
+              "(--accept-rejections to analyse it anyway)", file=sys.stderr)
+
+
+def _values(vals: dict[str, int], shown: int = 10) -> str:
+    items = sorted(vals.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{v!r} ×{n}" for v, n in items[:shown])
+    return text + (f" and {len(items) - shown} more distinct values" if len(items) > shown else "")
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
@@ -93,9 +109,13 @@ def cmd_pseudonymise(a: argparse.Namespace) -> int:
     from .registry.pseudonymise import load_key, pseudonymise_folder
     key = load_key(Path(a.key_file) if a.key_file else None)
     for f in pseudonymise_folder(Path(a.input), Path(a.output), key, a.column or None):
-        replaced = ", ".join(f"{c}: {n}" for c, n in f.columns.items()) or "no BSNs found"
-        print(f"{f.file}: {f.rows} rows; replaced {replaced}")
-    print(f"Pseudonymised delivery in {a.output} (the key was not written anywhere).")
+        replaced = ", ".join(f"{c}: {n}" for c, n in f.columns.items()) or "no identifiers found"
+        print(f"{f.file}: {f.rows} rows; pseudonymised {replaced}")
+        for c, n in f.not_bsn.items():
+            print(f"  warning: {n} values in {c!r} are not valid BSNs (elfproef); pseudonymised all the same",
+                  file=sys.stderr)
+    print(f"Pseudonymised delivery in {a.output}: only the identifier columns changed, every other file "
+          "and value as it was (the key was not written anywhere).")
     return EXIT_OK
 
 
@@ -130,10 +150,11 @@ ANALYSIS_OPTIONS = ("n_boot", "n_boot_sensitivity", "seed", "grace_months", "tau
 
 
 def cmd_batch(a: argparse.Namespace) -> int:
-    from .runner import batch, make_units
+    from .run.runner import batch, make_units
     analysis = {k: getattr(a, k) for k in ANALYSIS_OPTIONS if getattr(a, k) is not None}
     units = make_units(_folders(a), processed=Path(a.processed), out=Path(a.out), analysis=analysis,
-                       workers=a.workers, scheduler=a.scheduler, cell_timeout=a.cell_timeout, force=a.force)
+                       workers=a.workers, scheduler=a.scheduler, cell_timeout=a.cell_timeout, force=a.force,
+                       accept_rejections=a.accept_rejections, max_rejected=a.max_rejected)
     where = f"Dask scheduler {a.scheduler}" if a.scheduler else f"{a.workers} worker(s)"
     print(f"{len(units)} municipalities on {where}")
     results = batch(units, workers=a.workers, scheduler=a.scheduler, progress=True)
@@ -152,8 +173,11 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def cmd_publish(a: argparse.Namespace) -> int:
-    from .publish import publish
-    pub = publish(Path(a.reports), Path(a.out), processed=Path(a.processed), lang=a.lang, pdf=a.pdf,
+    from .report.publish import publish
+    # publish reads where batch wrote: --out alone means both
+    reports = a.reports or a.out or str(paths.REPORTS_DIR)
+    out = a.out or reports
+    pub = publish(Path(reports), Path(out), processed=Path(a.processed), lang=a.lang, pdf=a.pdf,
                   progress=bar("publish"))
     for code, files in pub.appendices.items():
         print(f"  {code}: " + ", ".join(f.name for f in files))
@@ -164,46 +188,105 @@ def cmd_publish(a: argparse.Namespace) -> int:
 
 
 def _batch_options(r: argparse.ArgumentParser) -> None:
-    r.add_argument("--municipality", action="append", metavar="CODE", help="only these (default: every folder)")
-    r.add_argument("--data-dir", default=str(paths.RAW_DIR))
-    r.add_argument("--processed", default=str(paths.PROCESSED_DIR))
-    r.add_argument("--out", default=str(paths.REPORTS_DIR))
-    r.add_argument("--workers", type=int, default=1, help="municipalities at once in a local process pool")
-    r.add_argument("--scheduler", metavar="ADDRESS", help="run the units on this Dask distributed scheduler")
-    r.add_argument("--force", action="store_true", help="rerun units whose inputs, parameters and code are unchanged")
-    r.add_argument("--cell-timeout", type=int, default=1800, metavar="SECONDS")
-    r.add_argument("--lang", choices=("nl", "en"))
-    r.add_argument("--seed", type=int)
-    r.add_argument("--n-boot", type=int)
-    r.add_argument("--n-boot-sensitivity", type=int)
-    r.add_argument("--grace-months", type=int)
-    r.add_argument("--tau-months", type=int)
-    r.add_argument("--lag-days", type=int)
+    r.add_argument("--municipality", action="append", metavar="CODE",
+                   help="only this municipality, by its four-digit CBS code such as 0037; repeat for more "
+                        "(default: every folder in --data-dir)")
+    r.add_argument("--data-dir", default=str(paths.RAW_DIR), metavar="DIR",
+                   help="one delivery folder per municipality, named by its code (default: %(default)s)")
+    r.add_argument("--processed", default=str(paths.PROCESSED_DIR), metavar="DIR",
+                   help="where the validated registries and the analysis cache go (default: %(default)s)")
+    r.add_argument("--out", default=str(paths.REPORTS_DIR), metavar="DIR",
+                   help="where the executed notebooks and results.json go, reports/<code>/ (default: %(default)s)")
+    r.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="municipalities side by side in a local process pool (default: %(default)s)")
+    r.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the units on this Dask distributed scheduler, e.g. tcp://host:8786 (default: none, local)")
+    r.add_argument("--force", action="store_true",
+                   help="rerun units whose inputs, parameters and code are unchanged (default: skip them)")
+    r.add_argument("--cell-timeout", type=int, default=1800, metavar="SECONDS",
+                   help="time limit of one notebook cell, in seconds (default: %(default)s)")
+    r.add_argument("--accept-rejections", action="store_true",
+                   help="run a municipality even when an essential table lost more than --max-rejected of "
+                        "its rows in validation (default: such a municipality fails, with the reason)")
+    r.add_argument("--max-rejected", type=float, default=None, metavar="FRACTION",
+                   help="the share of rejected rows of an essential table (persons, residence periods, screenings, "
+                        "specialist episodes) above which a municipality fails, 0–1 (default: 0.05)")
+    d = _ANALYSIS_DEFAULTS
+    r.add_argument("--lang", choices=("nl", "en"), help=f"language of the appendices (default: {d['lang']})")
+    r.add_argument("--seed", type=int, metavar="N", help=f"seed of the bootstrap, a whole number ≥ 0 (default: {d['seed']})")
+    r.add_argument("--n-boot", type=int, metavar="N",
+                   help=f"bootstrap replicates of the primary analysis (default: {d['n_boot']})")
+    r.add_argument("--n-boot-sensitivity", type=int, metavar="N",
+                   help=f"bootstrap replicates of each sensitivity analysis (default: {d['n_boot_sensitivity']})")
+    r.add_argument("--grace-months", type=int, metavar="MONTHS",
+                   help=f"grace period of the trial: light support starting within it counts, in months "
+                        f"(default: {d['grace_months']})")
+    r.add_argument("--tau-months", type=int, metavar="MONTHS",
+                   help=f"horizon τ of the risk difference and RMST, in months since the signal (default: {d['tau_months']})")
+    r.add_argument("--lag-days", type=int, metavar="DAYS",
+                   help=f"lag of the exposure in the time-varying Cox model, in days (default: {d['lag_days']})")
+
+
+def _analysis_defaults() -> dict:
+    from dataclasses import fields
+    from .study.params import AnalysisParams
+    return {f.name: f.default for f in fields(AnalysisParams)}
+
+
+_ANALYSIS_DEFAULTS = _analysis_defaults()
+
+
+def _version() -> str:
+    from . import __version__
+    from .run.provenance import git_state
+    g = git_state()
+    commit = (g["git_commit"] or "unknown")[:12] + (" (dirty)" if g["git_dirty"] else "")
+    return f"workbench {__version__} (git {commit})"
+
+
+class _Version(argparse.Action):
+    def __init__(self, option_strings, dest, **kw):
+        super().__init__(option_strings, dest, nargs=0, help="print the package version and git commit, then exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="workbench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--version", action=_Version)
     sub = ap.add_subparsers(dest="command", required=True)
     s = sub.add_parser("synth", help="write synthetic registries with a known causal truth")
-    s.add_argument("--out", required=True)
-    s.add_argument("--seed", type=int, default=20261123)
-    s.add_argument("--municipality", type=_municipality, action="append", metavar="CODE:CHILDREN")
-    s.add_argument("--prevent", type=float, default=0.6)
-    s.add_argument("--delay-months", type=float, default=6.0)
-    s.add_argument("--unmeasured-confounding", type=float, default=0.0)
-    s.add_argument("--messy", action="store_true", help="inject registration defects (with a manifest)")
+    s.add_argument("--out", required=True, metavar="DIR", help="folder for the registries, one sub-folder per municipality")
+    s.add_argument("--seed", type=int, default=20261123, metavar="N", help="random seed (default: %(default)s)")
+    s.add_argument("--municipality", type=_municipality, action="append", metavar="CODE:CHILDREN",
+                   help="a municipality and its number of children, e.g. 0037:6000; repeat for more "
+                        "(default: the three demo municipalities 9901, 9902, 9903)")
+    s.add_argument("--prevent", type=float, default=0.6, metavar="P",
+                   help="probability that light support resolves the problem for good, 0–1 (default: %(default)s)")
+    s.add_argument("--delay-months", type=float, default=6.0, metavar="MONTHS",
+                   help="months for which light support suspends the excess hazard (default: %(default)s)")
+    s.add_argument("--unmeasured-confounding", type=float, default=0.0, metavar="U",
+                   help="share of the latent severity that the SDQ does not capture, 0–1 (default: %(default)s)")
+    s.add_argument("--messy", action="store_true", help="inject registration defects, listed in a manifest (default: off)")
     s.add_argument("--complete-registration", action="store_true",
-                   help="every provider type registers light support from the registry start")
+                   help="every provider type registers light support from the registry start "
+                        "(default: off, realistic registration)")
     s.set_defaults(func=cmd_synth)
     v = sub.add_parser("validate", help="validate deliveries: exit 0 clean, 1 rows rejected, 2 unreadable")
-    v.add_argument("dir")
-    v.add_argument("--processed", default=str(paths.PROCESSED_DIR))
+    v.add_argument("dir", help="one delivery folder, or a folder with one folder per municipality")
+    v.add_argument("--processed", default=str(paths.PROCESSED_DIR), metavar="DIR",
+                   help="where the validated registry, rejected rows and quality.json go (default: %(default)s)")
     v.set_defaults(func=cmd_validate)
-    p = sub.add_parser("pseudonymise", help="replace BSNs by keyed HMAC-SHA-256 pseudonyms")
-    p.add_argument("input")
-    p.add_argument("output")
-    p.add_argument("--key-file", help="file with the secret key (else $WORKBENCH_PSEUDONYM_KEY)")
-    p.add_argument("--column", action="append", help="only these columns (default: every column with BSNs)")
+    p = sub.add_parser("pseudonymise", help="replace BSNs in the identifier columns by keyed HMAC-SHA-256 pseudonyms")
+    p.add_argument("input", help="the export folder with BSNs")
+    p.add_argument("output", help="the folder for the pseudonymised delivery (must differ from the input)")
+    p.add_argument("--key-file", metavar="FILE",
+                   help="file with the secret key, at least 16 bytes (default: $WORKBENCH_PSEUDONYM_KEY)")
+    p.add_argument("--column", action="append", metavar="NAME",
+                   help="a column that holds person identifiers; repeat for more (default: the columns that "
+                        "mapping.yml maps to person_id, else person_id)")
     p.set_defaults(func=cmd_pseudonymise)
     r = sub.add_parser("run", help="batch, then publish: the main job")
     _batch_options(r)
@@ -212,15 +295,19 @@ def build_parser() -> argparse.ArgumentParser:
     _batch_options(b)
     b.set_defaults(func=cmd_batch)
     u = sub.add_parser("publish", help="render HTML appendices and index.html; refuses on a disclosure problem")
-    u.add_argument("--reports", default=str(paths.REPORTS_DIR), help="where `workbench batch` wrote")
-    u.add_argument("--out", default=str(paths.REPORTS_DIR))
-    u.add_argument("--processed", default=str(paths.PROCESSED_DIR))
-    u.add_argument("--lang", choices=("nl", "en"))
-    u.add_argument("--pdf", action="store_true", help="also print every appendix to PDF (needs Chromium)")
+    u.add_argument("--out", default=None, metavar="DIR",
+                   help=f"where the publication goes (default: --reports, else {paths.REPORTS_DIR})")
+    u.add_argument("--reports", default=None, metavar="DIR",
+                   help="where `workbench batch` wrote (default: --out, else the default of batch)")
+    u.add_argument("--processed", default=str(paths.PROCESSED_DIR), metavar="DIR",
+                   help="the validated registries, for the person-identifier scan (default: %(default)s)")
+    u.add_argument("--lang", choices=("nl", "en"), help="language of the appendices (default: that of the batch run)")
+    u.add_argument("--pdf", action="store_true", help="also print every appendix to PDF (needs Chromium; default: off)")
     u.set_defaults(func=cmd_publish)
     d = sub.add_parser("docs", help="generate docs/registration-format.md from the format definition")
-    d.add_argument("--out", default=str(paths.PROJECT_ROOT / "docs" / "registration-format.md"))
-    d.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
+    d.add_argument("--out", default=str(paths.PROJECT_ROOT / "docs" / "registration-format.md"), metavar="FILE",
+                   help="the file to write (default: %(default)s)")
+    d.add_argument("--check", action="store_true", help="exit 1 when the file is out of date, write nothing")
     d.set_defaults(func=cmd_docs)
     return ap
 

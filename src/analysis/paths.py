@@ -14,3 +14,7 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 def processed_dir(code: str, base: Path | None = None) -> Path:
     """Folder of the validated registry of municipality ``code``."""
     return Path(base or PROCESSED_DIR) / code
+
+# the appendices of one municipality, in order: notebooks/<name>.ipynb -> reports/<code>/<name>.*
+NOTEBOOK_NAMES = ("01_data_quality", "02_survival", "03_sensitivity")
+UNIT_FILE = "unit.json"      # per municipality: the unit's key, status and where it failed

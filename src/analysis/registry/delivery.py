@@ -6,9 +6,18 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import RegistryError
+from ..errors import ParameterError, RegistryError
 from .mapping import Mapping
 from .schema import FORMAT
+
+
+def check_municipality_code(code, what: str = "municipality") -> None:
+    """A CBS municipality code is a 4-digit string ("0037"), never a number."""
+    if not isinstance(code, str) or len(code) != 4 or not code.isdigit():
+        hint = ""
+        if isinstance(code, (str, int)) and str(code).isdigit() and len(str(code)) < 4:
+            hint = f": write the code as four digits, e.g. {str(code).zfill(4)!r}"
+        raise ParameterError(f"{what} must be a 4-digit string such as \"0037\", got {code!r}{hint}")
 
 
 def load_delivery(folder: Path, mapping: Mapping) -> dict:

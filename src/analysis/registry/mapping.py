@@ -17,6 +17,14 @@ Example ``mapping.yml`` (beside the export files)::
         constants: {birth_date_precision: day}
         sheet: Blad1                # XLSX only
 
+``columns`` maps the municipality's column names (keys) to the uniform names (values); columns not
+named there and not in the format are ignored (listed in ``quality.json``). ``recode`` is keyed by
+the **uniform** column name, and its keys match the municipality's values whatever their case and
+surrounding blanks (``"zin"`` matches ``ZIN``, ``Zin`` and `` zin ``); the format's own codes match
+case-insensitively too. A value that is still not a code of the format rejects the row in a
+required column; in an optional column it empties that cell and is counted per column and value
+(``workbench validate`` lists them), the row stays.
+
 Date formats are written with Dutch or English letters: ``dd-mm-jjjj``, ``dd/mm/jjjj``,
 ``jjjjmmdd``, ``jjjj-mm-dd`` (the default), ``yyyy-mm-dd``. In ``jjjjmmdd`` birth dates the BIJ
 convention holds: day ``00`` = day unknown (the 15th is used, precision "month"), month ``00`` =
@@ -97,8 +105,9 @@ def apply_columns(df: pd.DataFrame, tm: TableMapping) -> pd.DataFrame:
     for col, value in tm.constants.items():
         out[col] = value
     for col, table in tm.recode.items():
-        if col in out.columns:
-            out[col] = out[col].map(lambda v, t=table: t.get(v.strip(), v))
+        if col in out.columns:   # keys match whatever their case and surrounding blanks
+            folded = {k.strip().casefold(): v for k, v in table.items()}
+            out[col] = out[col].map(lambda v, t=folded: t.get(v.strip().casefold(), v))
     return out
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import RegistryError
-from ..provenance import file_sha256
+from ..fingerprint import file_sha256
 
 ROW = "_row"
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")

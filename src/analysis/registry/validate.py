@@ -40,6 +40,10 @@ class TableResult:
     accepted_rows: int = 0                 # before merging
     source: dict = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    # unknown codes: in optional columns the cell is emptied (the row stays), in required ones the
+    # row is rejected; both counted per column and value
+    emptied: dict[str, dict[str, int]] = field(default_factory=dict)
+    unknown: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def by_rule(self) -> dict[str, int]:
@@ -50,7 +54,8 @@ class TableResult:
                 "accepted": self.accepted_rows, "rejected": len(self.rejected),
                 "balanced": self.rows_in == self.accepted_rows + len(self.rejected),
                 "rejected_by_rule": self.by_rule, "merged_rows": self.merged_rows,
-                "episodes_after_merge": len(self.accepted), "ignored_columns": self.ignored_columns}
+                "episodes_after_merge": len(self.accepted), "ignored_columns": self.ignored_columns,
+                "emptied_unknown_codes": self.emptied, "rejected_unknown_codes": self.unknown}
 
 
 @dataclass
@@ -74,6 +79,32 @@ class ValidationResult:
                 "rejected": sum(t["rejected"] for t in tables.values()),
                 "merged_rows": sum(t["merged_rows"] for t in tables.values()),
                 "tables": tables}
+
+
+# the tables without which the analysis means nothing: a run whose delivery lost more than a
+# threshold of their rows in validation fails (unless the researcher accepts the rejections)
+ESSENTIAL = ("persons", "residence_periods", "screenings", "specialist_episodes")
+MAX_REJECTED = 0.05
+
+
+def essential_losses(quality: dict, max_rejected: float = MAX_REJECTED) -> list[str]:
+    """Why the validated delivery is not fit to analyse: per essential table that lost more than
+    ``max_rejected`` of its rows (or has none left), what was lost and the main reasons."""
+    out = []
+    for name in ESSENTIAL:
+        t = quality["tables"].get(name)
+        if t is None:
+            continue
+        n_in, rej = t["rows_in"], t["rejected"]
+        if n_in and rej / n_in > max_rejected:
+            rules = ", ".join(f"{r} {n}" for r, n in sorted(t["rejected_by_rule"].items(), key=lambda kv: -kv[1])[:3])
+            codes = "; ".join(f"{c}: " + ", ".join(repr(v) for v in list(vals)[:5])
+                              for c, vals in t.get("rejected_unknown_codes", {}).items())
+            out.append(f"{name}: {rej} of {n_in} rows rejected ({100 * rej / n_in:.0f}% > "
+                       f"{100 * max_rejected:g}%: {rules})" + (f"; unknown codes {codes}" if codes else ""))
+        elif t["accepted"] == 0:
+            out.append(f"{name}: no rows" + (f" accepted of {n_in}" if n_in else " in the delivery"))
+    return out
 
 
 # ----------------------------------------------------------------------------- problems
@@ -134,8 +165,32 @@ def _normalise(df: pd.DataFrame, table: Table, fmt: Format) -> pd.DataFrame:
         s = pd.Series(arr.astype(object), index=df.index)
         if col.type == "bool":
             s = s.map(lambda v: _BOOL.get(v.lower(), v))
+        elif col.codes:   # codes match whatever their case: "ZIN", "Zin" and "zin" are one code
+            canonical = {k.casefold(): k for k in fmt.code_values(col.codes)}
+            s = s.map(lambda v, c=canonical: c.get(v.casefold(), v))
         df[name] = s
     return df
+
+
+def _unknown_codes(df: pd.DataFrame, table: Table, fmt: Format) -> tuple[dict, dict]:
+    """Unknown codes per column and value. In an optional column the cell is emptied here (the row
+    stays, the count is reported); in a required column the row is rejected later."""
+    emptied, rejected = {}, {}
+    for name, col in table.columns.items():
+        if name not in df.columns or not (col.codes or col.type == "bool"):
+            continue
+        allowed = fmt.code_values(col.codes) if col.codes else {"0", "1"}
+        s = df[name]
+        bad = (s != "") & ~s.isin(allowed)
+        if not bad.any():
+            continue
+        counts = {str(k): int(v) for k, v in s[bad].value_counts().sort_index().items()}
+        if col.required:
+            rejected[name] = counts
+        else:
+            emptied[name] = counts
+            df.loc[bad, name] = ""
+    return emptied, rejected
 
 
 def _check_values(df: pd.DataFrame, table: Table, fmt: Format, probs: _Problems) -> None:
@@ -294,6 +349,7 @@ def validate_table(table: Table, df: pd.DataFrame, file: str, mapping: Mapping, 
     df = _normalise(df.drop(columns=ignored).reset_index(drop=True), table, fmt)
     probs = _Problems(len(df))
     bsn = _bsn_scan(df, table, file, mapping, probs)
+    emptied, unknown = _unknown_codes(df, table, fmt)
     content = [c for c in df.columns if c != ROW]
     probs.add(df.duplicated(subset=content, keep="first").to_numpy(), "duplicate_row", table.key[0])
     _check_values(df, table, fmt, probs)
@@ -312,7 +368,7 @@ def validate_table(table: Table, df: pd.DataFrame, file: str, mapping: Mapping, 
     return TableResult(name=table.name, file=file, rows_in=len(df), accepted=accepted.reset_index(drop=True),
                        rejected=_rejected_frame(df, probs, bsn, file, table, mapping, fmt),
                        merged_rows=merged, accepted_rows=n_accepted, source=source or {},
-                       ignored_columns=ignored)
+                       ignored_columns=ignored, emptied=emptied, unknown=unknown)
 
 
 def earliest_birth(persons: pd.DataFrame) -> pd.Series:

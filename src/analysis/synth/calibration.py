@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import quality as q
+from ..study import quality as q
 
 STAY_FORMS = ("11", "12", "13", "14")
 

@@ -5,9 +5,9 @@ import json
 import tempfile
 from pathlib import Path
 
-from ..cohort import build_cohort
+from ..study.cohort import build_cohort
 from ..registry.validate import validate_delivery
-from ..trial import TrialParams, eligible, follow_up
+from ..study.trial import TrialParams, eligible, follow_up
 from .generate import write_municipality
 from .params import SynthParams
 
@@ -17,7 +17,7 @@ def trial_on_synthetic(p: SynthParams, n_boot: int, seed: int = 1, workers: int 
 
     The estimators see only the validated registry; the truth is read afterwards, for comparison.
     """
-    from ..results import run_trial
+    from ..study.results import run_trial
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_municipality(Path(tmp), p.municipalities[0], p)
         truth = json.loads((folder / "ground_truth.json").read_text())

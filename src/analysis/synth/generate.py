@@ -13,8 +13,7 @@ from .course import make_draws, make_screenings, run_course
 from .messy import inject_defects
 from .params import Municipality, SynthParams
 from .population import day_number, make_population
-from .tables import (light_table, persons_table, protection_table, pseudonyms, residence_table,
-                     screenings_table, specialist_table)
+from .tables import (light_table, persons_table, protection_table, pseudonyms, residence_table, screenings_table, specialist_table)
 from .truth import ground_truth
 
 SYNTHETIC_NOTE = ("SYNTHETISCHE DATA — verzonnen kinderen in een verzonnen gemeente; geen echte personen. "

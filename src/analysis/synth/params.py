@@ -93,7 +93,7 @@ class SynthParams:
 
     def check(self) -> None:
         from ..errors import ParameterError
-        from ..params import check_municipality_code
+        from ..registry.delivery import check_municipality_code
         if not 0 <= self.prevent <= 1:
             raise ParameterError(f"prevent must lie in [0, 1], got {self.prevent}")
         if not 0 <= self.unmeasured_confounding <= 1:

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .course import Course, Screenings, severity
-from .params import (DAYS_PER_YEAR, LIGHT_PROVIDER_TYPES, LIGHT_REGISTERED_FROM,
-                     SPECIALIST_FORM_SHARE, SPECIALIST_FORMS, Municipality, SynthParams)
+from .params import (DAYS_PER_YEAR, LIGHT_PROVIDER_TYPES, LIGHT_REGISTERED_FROM, SPECIALIST_FORM_SHARE, SPECIALIST_FORMS, Municipality, SynthParams)
 from .population import Population, day_number
 
 

@@ -1,0 +1,125 @@
+"""The data-quality appendix (notebook 01) as one object of publishable tables.
+
+Everything here has passed :mod:`analysis.report.disclosure`: counts are suppressed below the threshold
+and rounded, shares are shown only where group and numerator are large enough.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import disclosure as dc
+from ..study import quality as q
+from ..study.params import QualityParams
+from ..registry.store import load_quality, load_registry
+
+
+SYNTHETIC_BANNER = ("> **SYNTHETISCHE DATA** — verzonnen kinderen in een verzonnen gemeente; geen echte personen.  \n"
+                    "> *SYNTHETIC DATA — made-up children in a made-up municipality; no real persons.*\n\n")
+
+
+@dataclass(frozen=True)
+class QualityAppendix:
+    code: str
+    name: str
+    synthetic: bool
+    registry_start: str
+    extract_date: str
+    delivery: pd.DataFrame          # rows in / accepted / rejected / merged per table
+    rejected: pd.DataFrame          # tables × rules
+    rejected_plot: pd.Series        # label → count (NaN: suppressed)
+    completeness: pd.DataFrame      # table, column, filled_pct, required, shown
+    coverage: pd.DataFrame          # provider type × year (strings)
+    coverage_plot: pd.DataFrame     # same, numbers with NaN where suppressed
+    linkage: pd.DataFrame           # year, children, with light before (strings), pct
+    reach_light: pd.DataFrame       # year, age_group, children (string), pct
+    reach_spec: pd.DataFrame
+    dates: pd.DataFrame
+
+    def reach_table(self) -> pd.DataFrame:
+        """Light and specialist reach side by side, by year and age group (in that order)."""
+        light = self.reach_light.rename(columns={"pct": "pct_light"})
+        spec = self.reach_spec[["year", "age_group", "pct"]].rename(columns={"pct": "pct_specialist"})
+        out = light.merge(spec, on=["year", "age_group"], how="left", sort=False)
+        order = {g[0]: i for i, g in enumerate(q.AGE_GROUPS)}
+        return out.sort_values(["year", "age_group"], key=lambda c: c.map(order) if c.name == "age_group" else c,
+                               kind="stable").reset_index(drop=True)
+
+
+def _completeness(tables, p: QualityParams) -> pd.DataFrame:
+    comp = q.completeness(tables)
+    filled = np.round(comp["filled_pct"] * comp["rows"] / 100)
+    missing = comp["rows"] - filled
+    shown = comp["filled_pct"].round().astype("Int64").astype(str)
+    shown = shown.where(~((missing > 0) & (missing < p.min_cell)), ">99")
+    shown = shown.where(~((filled > 0) & (filled < p.min_cell)), "<1")
+    small = comp["rows"] < p.min_cell
+    comp = comp.assign(shown=shown.where(~small, "–"),
+                       filled_pct=comp["filled_pct"].where(~small))
+    return comp
+
+
+def _reach(tab: pd.DataFrame, p: QualityParams) -> pd.DataFrame:
+    return pd.DataFrame({
+        "year": tab["year"], "age_group": tab["age_group"],
+        "children": dc.protect_counts(tab[["children"]], p.min_cell, p.round_to, secondary=False)["children"],
+        "pct": dc.protect_share(tab["reached"], tab["children"], p.min_cell)})
+
+
+COUNTS = "aantal / count"   # the columns' name of a count table: the publish scan checks every cell
+
+
+def build_quality_appendix(p: QualityParams) -> QualityAppendix:
+    """Read the validated registry of ``p.municipality`` and make every table of the appendix."""
+    tables = load_registry(p.municipality, p.processed_dir)
+    quality = load_quality(p.municipality, p.processed_dir)
+    delivery = {"registry_start": quality["registry_start"], "extract_date": quality["extract_date"]}
+    years = q.years_of(delivery)
+    light, spec = tables["light_support_episodes"], tables["specialist_episodes"]
+    rej = q.rejected_by_rule(quality)
+    rej_long = rej.stack()
+    rej_long = rej_long[rej_long > 0]
+    rej_plot = pd.Series(dc.protect_plot_counts(rej_long.to_numpy(), p.min_cell, p.round_to),
+                         index=[f"{t} · {r}" for t, r in rej_long.index], dtype=float)
+    cov = q.light_starts_by_provider(light, years)
+    link = q.linkage(spec, tables["protection_measures"], light, delivery)
+    link_shown = dc.protect_counts(link, p.min_cell, p.round_to, secondary=False)
+    link_shown["pct"] = dc.protect_share(link["with_light_before"], link["children"], p.min_cell)
+    meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
+    return QualityAppendix(
+        code=p.municipality, name=str(meta.get("municipality_name", "")),
+        synthetic=bool(quality.get("synthetic")), registry_start=quality["registry_start"],
+        extract_date=quality["extract_date"],
+        delivery=dc.protect_counts(q.delivery_counts(quality), p.min_cell, p.round_to, secondary=False).rename_axis(columns=COUNTS),
+        rejected=dc.protect_counts(rej, p.min_cell, p.round_to).rename_axis(columns=COUNTS) if rej.size else rej,
+        rejected_plot=rej_plot,
+        completeness=_completeness(tables, p),
+        coverage=dc.protect_counts(cov, p.min_cell, p.round_to, secondary=False).rename_axis(columns=COUNTS),
+        coverage_plot=pd.DataFrame(dc.protect_plot_counts(cov.to_numpy(), p.min_cell, p.round_to),
+                                   index=cov.index, columns=cov.columns),
+        linkage=link_shown.reset_index(),
+        reach_light=_reach(q.reach(tables["residence_periods"], tables["persons"], light, years), p),
+        reach_spec=_reach(q.reach(tables["residence_periods"], tables["persons"],
+                                  pd.concat([spec[["person_id", "start_date", "end_date"]],
+                                             tables["protection_measures"][["person_id", "start_date", "end_date"]]]),
+                                  years), p),
+        dates=dc.protect_counts(q.date_issues(tables, delivery), p.min_cell, p.round_to, secondary=False).rename_axis(columns=COUNTS))
+
+
+def header_markdown(a: QualityAppendix, lang: str = "nl") -> str:
+    banner = SYNTHETIC_BANNER if a.synthetic else ""
+    if lang == "nl":
+        return (f"{banner}**Gemeente:** {a.name} ({a.code}) · **registratieperiode:** {a.registry_start} t/m "
+                f"{a.extract_date}. Aantallen onder de 10 zijn onderdrukt (`<10`), overige afgerond op 5.")
+    return (f"{banner}**Municipality:** {a.name} ({a.code}) · **registration window:** {a.registry_start} to "
+            f"{a.extract_date}. Counts below 10 are suppressed (`<10`), others rounded to 5.")
+
+
+def styled(df: pd.DataFrame, index: bool = True, precision: int = 1):
+    """A table for display: ``precision`` decimals, '–' where a value is suppressed or missing."""
+    st = df.style.format(precision=precision, na_rep="–", thousands=None)
+    return st if index else st.hide(axis="index")

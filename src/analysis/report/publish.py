@@ -1,0 +1,359 @@
+"""Publish the executed appendices: HTML (code hidden, table of contents, provenance), an index
+page across municipalities with a pooled estimate, optionally PDF; then the disclosure scan.
+
+Everything is written to a staging folder first and scanned there (:func:`disclosure.scan_file`);
+only a clean set is moved into place, so that a refused publication leaves nothing behind.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io as _io
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+
+from . import disclosure as dc
+from .. import io
+from ..errors import WorkbenchError
+from ..paths import NOTEBOOK_NAMES as NOTEBOOKS, UNIT_FILE
+from ..study.verdict import TEXT as VERDICT_TEXT
+
+TITLES = {"nl": {"01_data_quality": "Bijlage 1 — Datakwaliteit", "02_survival": "Bijlage 2 — Uitstel of preventie",
+                 "03_sensitivity": "Bijlage 3 — Gevoeligheidsanalyses"},
+          "en": {"01_data_quality": "Appendix 1 — Data quality", "02_survival": "Appendix 2 — Delay or prevention",
+                 "03_sensitivity": "Appendix 3 — Sensitivity analyses"}}
+SHORT = {"nl": {"01_data_quality": "1 datakwaliteit", "02_survival": "2 uitstel of preventie",
+                "03_sensitivity": "3 gevoeligheid"},
+         "en": {"01_data_quality": "1 data quality", "02_survival": "2 delay or prevention",
+                "03_sensitivity": "3 sensitivity"}}
+WORDS = {
+    "nl": {"contents": "Inhoud", "provenance": "Herkomst", "commit": "git-commit", "dirty": "met niet-vastgelegde wijzigingen",
+           "clean": "schoon", "code": "code (SHA-256)", "seed": "seed", "params": "parameters",
+           "inputs": "invoerbestanden (SHA-256)", "packages": "pakketversies",
+           "index_title": "Lichte ondersteuning en specialistische jeugdhulp: alle gemeenten",
+           "index_intro": "Per gemeente het geschatte effect van een start met lichte ondersteuning binnen de "
+                          "gratieperiode na een signaal, vergeleken met geen lichte ondersteuning (geëmuleerde "
+                          "target trial). Gemeenten met te weinig gegevens tellen niet mee in de gepoolde schatting. "
+                          "Aantallen afgerond op 5, onder de 10 onderdrukt.",
+           "municipality": "gemeente", "children": "kinderen", "eligible": "geschikt", "rd": "RD(τ), procentpunt (95%-BI)",
+           "rmst": "RMST-verschil, maanden (95%-BI)", "verdict": "oordeel", "appendices": "bijlagen",
+           "pooled": "gepoold (random effects, Paule–Mandel)", "failed": "mislukt", "synthetic": "synthetisch",
+           "forest": "Risicoverschil per gemeente", "not_pooled": "Te weinig gemeenten met een schatting om te poolen.",
+           "heterogeneity": "heterogeniteit"},
+    "en": {"contents": "Contents", "provenance": "Provenance", "commit": "git commit", "dirty": "with uncommitted changes",
+           "clean": "clean", "code": "code (SHA-256)", "seed": "seed", "params": "parameters",
+           "inputs": "input files (SHA-256)", "packages": "package versions",
+           "index_title": "Light support and specialist youth care: all municipalities",
+           "index_intro": "Per municipality the estimated effect of starting light support within the grace period "
+                          "after a signal, against no light support (emulated target trial). Municipalities with "
+                          "insufficient data are left out of the pooled estimate. Counts rounded to 5, below 10 suppressed.",
+           "municipality": "municipality", "children": "children", "eligible": "eligible", "rd": "RD(τ), percentage points (95% CI)",
+           "rmst": "RMST difference, months (95% CI)", "verdict": "verdict", "appendices": "appendices",
+           "pooled": "pooled (random effects, Paule–Mandel)", "failed": "failed", "synthetic": "synthetic",
+           "forest": "Risk difference per municipality", "not_pooled": "Too few municipalities with an estimate to pool.",
+           "heterogeneity": "heterogeneity"},
+}
+
+
+class DisclosureRefused(WorkbenchError):
+    """The scan found something that may not be published; nothing was published."""
+
+    def __init__(self, violations: list[dc.Violation]):
+        self.violations = violations
+        lines = "\n".join(f"  {v}" for v in violations[:50])
+        more = f"\n  … and {len(violations) - 50} more" if len(violations) > 50 else ""
+        super().__init__(f"publication refused: {len(violations)} disclosure problem(s)\n{lines}{more}")
+
+
+@dataclass
+class Published:
+    out: Path
+    index: Path
+    appendices: dict[str, list[Path]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    pdfs: list[Path] = field(default_factory=list)
+
+
+# --- appendices ---------------------------------------------------------------------------
+
+def _drop_other_language(nb, lang: str):
+    """Cells tagged ``lang-nl`` or ``lang-en`` appear only in their own language."""
+    other = "lang-en" if lang == "nl" else "lang-nl"
+    nb.cells = [c for c in nb.cells if other not in c.get("metadata", {}).get("tags", [])]
+    return nb
+
+
+def _toc(body: str, lang: str) -> str:
+    items = []
+    for level, hid, inner in re.findall(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', body, re.S):
+        text = re.sub(r"<[^>]+>", "", re.sub(r'<a class="anchor-link".*?</a>', "", inner)).strip()
+        items.append(f'<li class="toc-h{level}"><a href="#{html.escape(hid, quote=True)}">{text}</a></li>')
+    items.append(f'<li class="toc-h2"><a href="#provenance">{WORDS[lang]["provenance"]}</a></li>')
+    return (f'<nav id="toc" aria-label="{WORDS[lang]["contents"]}"><h2>{WORDS[lang]["contents"]}</h2>'
+            f'<ul>{"".join(items)}</ul></nav>')
+
+
+def provenance_html(prov: dict, lang: str) -> str:
+    w = WORDS[lang]
+    e = html.escape
+    dirty = w["dirty"] if prov.get("git_dirty") else w["clean"]
+    inputs = "".join(f"<li><code>{e(k)}</code> <code>{e(v)}</code></li>" for k, v in prov.get("input_files_sha256", {}).items())
+    packages = ", ".join(f"{e(k)} {e(str(v))}" for k, v in prov.get("packages", {}).items())
+    params = e(json.dumps(prov.get("parameters", {}), ensure_ascii=False, sort_keys=True))
+    return (f'<section id="provenance"><h2>{w["provenance"]}</h2><dl>'
+            f'<dt>{w["commit"]}</dt><dd><code>{e(str(prov.get("git_commit")))}</code> ({dirty})</dd>'
+            f'<dt>{w["code"]}</dt><dd><code>{e(str(prov.get("code_sha256")))}</code></dd>'
+            f'<dt>{w["seed"]}</dt><dd><code>{e(str(prov.get("seed")))}</code></dd>'
+            f'<dt>{w["params"]}</dt><dd><code>{params}</code></dd>'
+            f'<dt>{w["inputs"]}</dt><dd><ul>{inputs}</ul></dd>'
+            f'<dt>{w["packages"]}</dt><dd>{packages}</dd></dl></section>')
+
+
+_STYLE = """<style>
+#toc{border:1px solid #ccc;background:#fafafa;padding:.5em 1.5em;margin:1em 0 2em;max-width:60em;font-family:system-ui,sans-serif;font-size:95%}
+#toc ul{list-style:none;padding-left:0} #toc .toc-h2{margin-left:1.5em}
+#provenance{border-top:2px solid #999;margin-top:3em;padding-top:1em;font-size:85%}
+#provenance code{word-break:break-all} #provenance dt{font-weight:bold;margin-top:.5em}
+</style>"""
+
+
+def render_appendix(nb_path: Path, title: str, lang: str, prov: dict) -> str:
+    """HTML with the code hidden (inputs excluded), figures embedded, a table of contents and
+    the provenance block."""
+    from nbconvert import HTMLExporter
+    nb = _drop_other_language(nbformat.read(nb_path, as_version=4), lang)
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    if "<main>" not in body or "</main>" not in body:
+        raise WorkbenchError(f"{nb_path}: unexpected HTML from nbconvert (no <main>)")
+    main = body.split("<main>", 1)[1]
+    body = body.replace("</head>", _STYLE + "</head>", 1)
+    body = body.replace("<main>", "<main>" + _toc(main, lang), 1)
+    body = body.replace("</main>", provenance_html(prov, lang) + "</main>", 1)
+    return body
+
+
+# --- index page -------------------------------------------------------------------------
+
+def _ci(d: dict | None, scale: float, nd: int) -> str:
+    if not d or d.get("estimate") is None:
+        return "–"
+    f = lambda x: "–" if x is None else f"{x * scale:+.{nd}f}"  # noqa: E731
+    return f"{f(d['estimate'])} ({f(d.get('ci_low'))} … {f(d.get('ci_high'))})"
+
+
+def pooled_estimate(results: dict[str, dict]) -> dict | None:
+    """Random-effects pooling of RD(τ) (Paule–Mandel τ²); SEs from the bootstrap CIs' width.
+
+    Not ``method_re="chi2"``: statsmodels 0.15 does not truncate that moment estimate of τ² at 0,
+    and a negative τ² gives negative weights and a nonsense pooled estimate.
+    """
+    from statsmodels.stats.meta_analysis import combine_effects
+    rows = [(c, r["primary"]["rd_tau"]) for c, r in results.items() if r.get("verdict") != "insufficient_data"
+            and r["primary"]["rd_tau"].get("ci_low") is not None and r["primary"]["rd_tau"].get("estimate") is not None]
+    rows = [(c, d) for c, d in rows if d["ci_high"] > d["ci_low"]]
+    if len(rows) < 2:
+        return None
+    eff = np.array([d["estimate"] for _, d in rows])
+    se = np.array([(d["ci_high"] - d["ci_low"]) / (2 * 1.959964) for _, d in rows])
+    res = combine_effects(eff, se ** 2, method_re="iterated", row_names=[c for c, _ in rows])
+    sf = res.summary_frame()
+    re_row = sf.loc["random effect"]
+    return {"estimate": float(re_row["eff"]), "ci_low": float(re_row["ci_low"]), "ci_high": float(re_row["ci_upp"]),
+            "tau2": float(res.tau2), "i2": max(0.0, float((res.q - res.df) / res.q)) if res.q > 0 else 0.0,
+            "k": len(rows),
+            "weights": {c: float(w) for c, w in zip(sf.index[:len(rows)], sf["w_re"].iloc[:len(rows)])}}
+
+
+def forest_png(results: dict[str, dict], names: dict[str, str], pooled: dict | None, lang: str) -> bytes:
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    codes = [c for c in results if results[c]["primary"]["rd_tau"].get("estimate") is not None]
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.45 * (len(codes) + 2)))
+    ys = np.arange(len(codes), 0, -1) + 1
+    for y, c in zip(ys, codes):
+        d = results[c]["primary"]["rd_tau"]
+        lo, hi = d.get("ci_low"), d.get("ci_high")
+        if lo is not None and hi is not None:
+            ax.plot([100 * lo, 100 * hi], [y, y], color="#1f4e79", lw=2)
+        ax.plot(100 * d["estimate"], y, "s", color="#1f4e79", ms=7)
+    labels = [f"{c} {names.get(c, '')}".strip() for c in codes]
+    if pooled:
+        e, lo, hi = (100 * pooled[k] for k in ("estimate", "ci_low", "ci_high"))
+        ax.fill([lo, e, hi, e], [1, 1.25, 1, 0.75], color="#c0504d")
+        labels_y = list(ys) + [1]
+        labels = labels + [WORDS[lang]["pooled"].split(" (")[0]]
+    else:
+        labels_y = list(ys)
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    ax.set_yticks(labels_y, labels)
+    ax.set_ylim(0.4, len(codes) + 1.6)
+    ax.set_xlabel("RD(τ) (procentpunt)" if lang == "nl" else "RD(τ) (percentage points)")
+    ax.set_title(WORDS[lang]["forest"])
+    fig.tight_layout()
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dict[str, list[str]], lang: str,
+               pdfs: set[str] = frozenset()) -> str:
+    w = WORDS[lang]
+    e = html.escape
+    names = {c: r.get("municipality_name", "") for c, r in results.items()}
+    pooled = pooled_estimate(results)
+    rows = []
+    for c, r in results.items():
+        flow = r.get("flow", {})
+        v = r.get("verdict", "")
+        links = " · ".join(f'<a href="{e(p)}">{e(SHORT[lang][Path(p).stem])}</a>'
+                           + (f' (<a href="{e(p[:-5])}.pdf">pdf</a>)' if p in pdfs else "")
+                           for p in appendices.get(c, []))
+        links += f' · <a href="{e(c)}/results.json">results.json</a>'
+        synth = f' <span class="synth">({w["synthetic"]})</span>' if r.get("synthetic") else ""
+        rows.append(f"<tr><th>{e(c)} {e(names[c])}{synth}</th><td>{e(str(flow.get('registered_children', '–')))}</td>"
+                    f"<td>{e(str(flow.get('eligible', '–')))}</td><td>{_ci(r['primary']['rd_tau'], 100, 1)}</td>"
+                    f"<td>{_ci(r['primary']['rmst_diff_months'], 1, 2)}</td>"
+                    f"<td title=\"{e(VERDICT_TEXT.get(v, {}).get(lang, '').replace('**', ''))}\"><strong>{e(v)}</strong></td><td>{links}</td></tr>")
+    for c, why in failed.items():
+        rows.append(f'<tr class="failed"><th>{e(c)}</th><td colspan="5">{w["failed"]}: {e(why)}</td><td></td></tr>')
+    if pooled:
+        het = f'{w["heterogeneity"]}: I² = {100 * pooled["i2"]:.0f}%, τ² = {pooled["tau2"]:.5f}'
+        rows.append(f'<tr class="pooled"><th>{w["pooled"]}</th><td></td><td></td><td>{_ci(pooled, 100, 1)}</td>'
+                    f"<td></td><td>{e(het)}</td><td></td></tr>")
+    png = base64.b64encode(forest_png(results, names, pooled, lang)).decode() if results else ""
+    figure = (f'<figure><img id="forest" alt="{w["forest"]}" src="data:image/png;base64,{png}">'
+              f'<figcaption>{w["forest"]}</figcaption></figure>' if png else "")
+    note = "" if pooled else f"<p>{w['not_pooled']}</p>"
+    head = (f"<tr><th>{w['municipality']}</th><th>{w['children']}</th><th>{w['eligible']}</th><th>{w['rd']}</th>"
+            f"<th>{w['rmst']}</th><th>{w['verdict']}</th><th>{w['appendices']}</th></tr>")
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{w['index_title']}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}}
+table{{border-collapse:collapse;margin:1em 0}} th,td{{border-bottom:1px solid #ddd;padding:.35em .7em;text-align:left}}
+tr.failed{{color:#a00}} tr.pooled{{font-weight:bold;background:#f4f4f4}} .synth{{color:#a60;font-size:85%}}
+img{{max-width:100%}}</style></head>
+<body><h1>{w['index_title']}</h1><p>{w['index_intro']}</p>
+<table id="municipalities"><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>
+{figure}{note}
+</body></html>
+"""
+
+
+# --- PDF --------------------------------------------------------------------------------
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def to_pdf(html_path: Path, pdf_path: Path) -> Path:
+    """Print an HTML file to PDF with headless Chromium."""
+    exe = chromium()
+    if not exe:
+        raise WorkbenchError("--pdf needs Chromium (Debian: apt-get install chromium); none found on PATH")
+    with tempfile.TemporaryDirectory() as profile:
+        r = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                            f"--print-to-pdf={pdf_path}", Path(html_path).resolve().as_uri()],
+                           capture_output=True, text=True, timeout=300)
+    if r.returncode or not Path(pdf_path).exists():
+        raise WorkbenchError(f"{html_path}: Chromium could not print it to PDF: {r.stderr[-500:]}")
+    return pdf_path
+
+
+# --- the whole publication ---------------------------------------------------------------
+
+def _identifiers(processed: Path, codes) -> set[str]:
+    ids: set[str] = set()
+    for c in codes:
+        f = Path(processed) / c / "registry" / "persons.parquet"
+        if f.exists():
+            ids |= set(pd.read_parquet(f, columns=["person_id"])["person_id"].astype(str))
+    return ids
+
+
+def collect(reports: Path) -> tuple[dict[str, dict], dict[str, str]]:
+    """The municipalities of the last batch: finished ones (their results) and failed ones (why)."""
+    done, failed = {}, {}
+    for folder in sorted(p for p in Path(reports).iterdir() if p.is_dir() and (p / UNIT_FILE).exists()):
+        state = json.loads((folder / UNIT_FILE).read_text(encoding="utf-8"))
+        if state.get("status") in ("ok", "skipped") and (folder / "results.json").exists():
+            done[folder.name] = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        else:
+            where = " ".join(str(x) for x in (state.get("notebook"), f"cell {state['cell']}" if state.get("cell") is not None else None) if x)
+            failed[folder.name] = f"{where}: {state.get('error', '')}".strip(": ").splitlines()[0]
+    return done, failed
+
+
+def publish(reports: Path, out: Path | None = None, *, processed: Path, lang: str | None = None,
+            pdf: bool = False, threshold: int = dc.THRESHOLD, round_to: int = dc.ROUND_TO,
+            progress=None) -> Published:
+    """Render, index, scan and move into place; raises :class:`DisclosureRefused` on a violation."""
+    reports, out = Path(reports).resolve(), Path(out or reports).resolve()
+    results, failed = collect(reports)
+    if not results and not failed:
+        raise WorkbenchError(f"nothing to publish in {reports}: run `workbench batch` first")
+    langs = {r["parameters"]["lang"] for r in results.values()}
+    lang = lang or (langs.pop() if len(langs) == 1 else "nl")
+    wrong = [c for c, r in results.items() if r["parameters"]["lang"] != lang]
+    if wrong:
+        raise WorkbenchError(f"the appendices of {', '.join(wrong)} were run in another language than {lang!r}: "
+                             f"rerun `workbench batch --lang {lang}`")
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
+    try:
+        written: list[Path] = []
+        appendices: dict[str, list[str]] = {}
+        pdfs = []
+        items = [(c, n) for c in results for n in NOTEBOOKS]
+        for c, name in (progress(items, total=len(items)) if progress else items):
+            prov = results[c].get("provenance", {})
+            text = render_appendix(reports / c / f"{name}.ipynb", f"{TITLES[lang][name]} — {c}", lang, prov)
+            written.append(io.write_text(stage / c / f"{name}.html", text))
+            appendices.setdefault(c, []).append(f"{c}/{name}.html")
+            if pdf:
+                pdfs.append(to_pdf(written[-1], stage / c / f"{name}.pdf"))
+        for c in results:
+            written.append(io.write_bytes(stage / c / "results.json", (reports / c / "results.json").read_bytes()))
+        with_pdf = {str(p.relative_to(stage).with_suffix(".html")) for p in pdfs}
+        written.append(io.write_text(stage / "index.html", index_html(results, failed, appendices, lang, with_pdf)))
+        ids = _identifiers(processed, list(results) + list(failed))
+        violations = [v for f in written for v in dc.scan_file(f, ids, threshold, round_to)]
+        if violations:
+            rel = lambda v: dc.Violation(str(Path(v.file).relative_to(stage)), v.place, v.kind, v.detail)  # noqa: E731
+            raise DisclosureRefused([rel(v) for v in violations])
+        placed = []
+        for f in [*written, *pdfs]:
+            target = out / f.relative_to(stage)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            f.replace(target)
+            placed.append(target)
+        for c in failed:   # appendices of an earlier success would contradict the index
+            for name in NOTEBOOKS:
+                for old in (out / c / f"{name}.html", out / c / f"{name}.pdf"):
+                    old.unlink(missing_ok=True)
+            if out != reports:
+                (out / c / "results.json").unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return Published(out=out, index=out / "index.html",
+                     appendices={c: [out / p for p in ps] for c, ps in appendices.items()}, failed=failed,
+                     pdfs=[p for p in placed if p.suffix == ".pdf"])

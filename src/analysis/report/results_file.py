@@ -1,0 +1,62 @@
+"""The protocol's ``results.json``: aggregate numbers only, counts after disclosure control."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..study.params import AnalysisParams
+from ..study.results import PrimaryResults, TrialResult
+from . import disclosure as dc
+
+
+def _rounded(x, nd=6):
+    """Six significant digits: enough for any published number, and the same whether the BLAS
+    ran on one thread or two (those differ in the 10th digit)."""
+    if isinstance(x, dict):
+        return {k: _rounded(v, nd) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_rounded(v, nd) for v in x]
+    if isinstance(x, (float, np.floating)):
+        return None if not np.isfinite(x) else float(f"{float(x):.{nd}g}")
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    return x
+
+
+def _protect_flow(flow: dict, p: AnalysisParams) -> dict:
+    out = {}
+    for k, v in flow.items():
+        if isinstance(v, float):
+            out[k] = round(v, 0)
+        else:
+            out[k] = f"<{p.min_cell}" if 0 < v < p.min_cell else int(dc.round_count(v, p.round_to))
+    return out
+
+
+def results_json(pr: PrimaryResults, sens: dict | None) -> dict:
+    """The protocol's results.json: aggregate numbers only, counts after disclosure control."""
+    p, t = pr.params, pr.primary
+    hr = lambda c: c.get("hr") if "hr" in c else {"error": c.get("error")}  # noqa: E731
+    out = {
+        "municipality": p.municipality, "municipality_name": pr.name, "synthetic": pr.synthetic, "registry_sha256": pr.registry_sha256,
+        "parameters": p.analysis_key(),
+        "flow": _protect_flow({**pr.flow, "eligible": pr.trial_flow["eligible"],
+                               **{f"trial_{k}": v for k, v in pr.trial_flow.items() if k != "eligible"}}, p),
+        "primary": {"rd_tau": t.ci["rd_tau"], "rmst_diff_months": t.ci["rmst_diff_months"],
+                    "cif_a_tau": t.ci["cif_a_tau"], "cif_b_tau": t.ci["cif_b_tau"], "rr_tau": t.rr,
+                    "tau_months": p.tau_months, "grace_months": p.grace_months,
+                    "n_bootstrap": t.n_boot_ok},
+        "secondary": {"hr_time_varying": hr(pr.cox_tv), "naive_hr_ever_never": hr(pr.naive),
+                      "landmarks": [r | {"n_exposed": _protect_flow({"n": r["n_exposed"]}, p)["n"],
+                                          "n_unexposed": _protect_flow({"n": r["n_unexposed"]}, p)["n"]}
+                                    for r in pr.landmarks.to_dict("records")],
+                      "mixture_cure": pr.cure.rename_axis("arm").reset_index().reindex(
+                          columns=["arm", "cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]
+                      ).to_dict("records")},
+        "e_value": pr.e_value, "verdict": t.verdict,
+    }
+    if sens:
+        out["sensitivity"] = {k: ({"label": v.label, "rd_tau": v.ci["rd_tau"],
+                                   "rmst_diff_months": v.ci["rmst_diff_months"], "verdict": v.verdict}
+                                  if isinstance(v, TrialResult) else v) for k, v in sens["trials"].items()}
+        out["sensitivity"]["cox_lag_days"] = {str(k): hr(v) for k, v in sens["cox_lag"].items()}
+    return _rounded(out)

@@ -1,0 +1,24 @@
+"""Typed, validated notebook parameters: one model per notebook, checked before any run.
+
+Values reach papermill as plain JSON types (papermill quotes anything else, numpy integers and
+paths included, and its CLI turns "0363" into 363): ``as_papermill`` returns such a dict.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..paths import NOTEBOOK_NAMES
+from ..study.params import AnalysisParams, QualityParams
+
+
+@dataclass(frozen=True)
+class SurvivalParams(AnalysisParams):
+    """Parameters of ``notebooks/02_survival.ipynb``."""
+
+
+@dataclass(frozen=True)
+class SensitivityParams(AnalysisParams):
+    """Parameters of ``notebooks/03_sensitivity.ipynb``."""
+
+
+NOTEBOOK_PARAMS = dict(zip(NOTEBOOK_NAMES, (QualityParams, SurvivalParams, SensitivityParams)))

@@ -1,0 +1,43 @@
+"""Where every published number came from: code, inputs, packages, parameters, seed.
+
+No clock times here: the same inputs, code and parameters give the same provenance, so that
+``results.json`` is byte-identical across reruns (run times live in the batch summary).
+"""
+from __future__ import annotations
+
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+from .. import paths
+from ..fingerprint import code_sha256, file_sha256, package_versions
+
+
+def input_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file of a delivery folder (hidden files left out), by relative path."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+
+
+def _git(*args: str) -> str | None:
+    try:
+        r = subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), *args], capture_output=True, text=True,
+                           timeout=20, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout.strip()
+
+
+@lru_cache(maxsize=1)
+def git_state() -> dict:
+    """The commit of the checkout and whether tracked or new (not ignored) files differ from it."""
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain") if commit else None
+    return {"git_commit": commit, "git_dirty": bool(status) if status is not None else None}
+
+
+def provenance(inputs: dict[str, str], parameters: dict, seed: int | None) -> dict:
+    """The provenance block of one municipality's appendices and ``results.json``."""
+    return {**git_state(), "code_sha256": code_sha256(), "input_files_sha256": dict(sorted(inputs.items())),
+            "packages": package_versions(), "parameters": parameters, "seed": seed}

@@ -1,0 +1,107 @@
+"""The study's parameters, typed and validated before any run (the notebooks' models build on them).
+
+Values reach papermill as plain JSON types (papermill quotes anything else, numpy integers and
+paths included, and its CLI turns "0363" into 363): ``as_papermill`` returns such a dict.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import InitVar, asdict, dataclass, fields
+from pathlib import Path
+from typing import Literal
+
+from ..errors import ParameterError
+from ..registry.delivery import check_municipality_code
+from ..registry.schema import FORMAT
+
+
+@dataclass(frozen=True)
+class QualityParams:
+    """Parameters of ``notebooks/01_data_quality.ipynb``."""
+
+    municipality: str
+    processed_dir: str
+    min_cell: int = 10
+    round_to: int = 5
+    lang: Literal["nl", "en"] = "nl"
+    # False checks the values only, before the registry is validated (the batch does so up front)
+    require_registry: InitVar[bool] = True
+
+    def __post_init__(self, require_registry: bool = True) -> None:
+        _plain_ints(self)
+        m = self.municipality
+        check_municipality_code(m)
+        if not isinstance(self.min_cell, int) or not 5 <= self.min_cell <= 100:
+            raise ParameterError(f"min_cell must be a whole number in 5–100, got {self.min_cell!r}")
+        if not isinstance(self.round_to, int) or not 1 <= self.round_to <= 10:
+            raise ParameterError(f"round_to must be a whole number in 1–10, got {self.round_to!r}")
+        if self.lang not in ("nl", "en"):
+            raise ParameterError(f"lang must be 'nl' or 'en', got {self.lang!r}")
+        if require_registry and not (Path(self.processed_dir) / m / "quality.json").exists():
+            raise ParameterError(f"no validated registry for {m} in {self.processed_dir}: "
+                                 "run `workbench validate` first")
+
+    def as_papermill(self) -> dict:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """Parameters of ``notebooks/02_survival.ipynb`` and ``03_sensitivity.ipynb``."""
+
+    municipality: str
+    processed_dir: str
+    grace_months: int = 3
+    tau_months: int = 36
+    lag_days: int = 30
+    n_boot: int = 200
+    n_boot_sensitivity: int = 100
+    seed: int = 20261123
+    light_types: tuple[str, ...] = ("wijkteam", "cjg", "jgz", "schoolmaatschappelijk_werk", "poh_jeugd",
+                                    "opvoedondersteuning", "welzijn", "other")
+    workers: int = 2
+    min_cell: int = 10
+    round_to: int = 5
+    lang: Literal["nl", "en"] = "nl"
+    require_registry: InitVar[bool] = True
+
+    def __post_init__(self, require_registry: bool = True) -> None:
+        _plain_ints(self)
+        QualityParams(self.municipality, self.processed_dir, self.min_cell, self.round_to, self.lang, require_registry)
+        checks = {"grace_months": (0, 12), "tau_months": (6, 120), "lag_days": (0, 365),
+                  "n_boot": (20, 10_000), "n_boot_sensitivity": (20, 10_000), "workers": (1, 64)}
+        for name, (lo, hi) in checks.items():
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+                raise ParameterError(f"{name} must be a whole number in {lo}–{hi}, got {v!r}")
+        object.__setattr__(self, "light_types", tuple(self.light_types))
+        unknown = set(self.light_types) - FORMAT.code_values("light_provider_type")
+        if unknown or not self.light_types:
+            raise ParameterError(f"light_types must be provider types of the format, unknown: {sorted(unknown)}")
+
+    def as_papermill(self) -> dict:
+        return _jsonable(asdict(self))
+
+    def analysis_key(self) -> dict:
+        """The fields that change the numbers (not where the data lie, not how many processes)."""
+        return {k: v for k, v in self.as_papermill().items() if k not in ("processed_dir", "workers")}
+
+
+def _plain_ints(obj) -> None:
+    """numpy integers (from a DataFrame loop) become Python ints; bools and floats stay as they are."""
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if isinstance(v, numbers.Integral) and not isinstance(v, (int, bool)):
+            object.__setattr__(obj, f.name, int(v))
+
+
+def _jsonable(d: dict) -> dict:
+    """Only str, int, float, bool, None, list and dict: what papermill injects faithfully."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, tuple):
+            v = list(v)
+        if not isinstance(v, (str, int, float, bool, list, type(None))):
+            raise ParameterError(f"{k}: {type(v).__name__} is not a plain JSON value")
+        out[k] = v
+    return out

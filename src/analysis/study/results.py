@@ -1,0 +1,294 @@
+"""The survival analyses of one municipality, computed once and cached for the notebooks.
+
+``primary_analysis`` (notebook 02) and ``sensitivity_analysis`` (notebook 03) return frozen result
+objects; :mod:`analysis.report.results_file` turns them into the protocol's ``results.json``.
+Results are cached in ``data/processed/<code>/analysis/`` under a key of the parameters, the
+registry's hash and the code's hash (:func:`cache_path`), so that the runner computes them once (with a progress bar) and the notebooks
+only present them; a researcher who changes a parameter in JupyterLab gets a fresh computation.
+"""
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import fingerprint
+from ..errors import WorkbenchError
+from .bootstrap import KEYS as _KEYS
+from .bootstrap import bootstrap, percentile_ci
+from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, ever_never, \
+    exposure_intervals, landmark
+from ..estimators.cox import CoxFitError, fit_cox
+from .params import AnalysisParams
+from ..registry.store import load_quality, load_registry, registry_sha256
+from ..estimators.survival import aalen_johansen, risk_table
+from .trial import TrialParams, balance, eligible, estimate, follow_up, weight_summary
+from .verdict import e_value, hr_to_rr, verdict
+
+COVARIATES = ["male", "one_parent", "benefit"]
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    label: str
+    params: TrialParams
+    point: dict
+    ci: dict
+    rr: dict
+    n_eligible: int
+    events_a: int
+    events_b: int
+    verdict: str
+    curve_a: pd.DataFrame = field(repr=False)
+    curve_b: pd.DataFrame = field(repr=False)
+    n_boot_ok: int = 0
+
+
+@dataclass(frozen=True)
+class PrimaryResults:
+    params: AnalysisParams
+    registry_sha256: str
+    synthetic: bool
+    name: str
+    flow: dict
+    trial_flow: dict
+    primary: TrialResult
+    balance: pd.DataFrame
+    weights: pd.DataFrame
+    e_value: dict
+    cox_tv: dict
+    naive: dict
+    landmarks: pd.DataFrame
+    aj_overall: pd.DataFrame
+    aj_by_sex: dict
+    cure: pd.DataFrame
+    age_risk: pd.DataFrame
+
+
+def cache_path(p: AnalysisParams, kind: str, sha: str) -> Path:
+    """Where an analysis of ``kind`` is cached: keyed on the parameters, the registry's hash and
+    (through :func:`analysis.fingerprint.key`) the code's hash and the package versions."""
+    key = fingerprint.key(kind, params=p.analysis_key(), registry_sha256=sha)[:16]
+    return Path(p.processed_dir) / p.municipality / "analysis" / f"{kind}-{key}.pkl"
+
+
+def _cached(p: AnalysisParams, kind: str, compute):
+    quality = load_quality(p.municipality, p.processed_dir)
+    sha = registry_sha256(quality)
+    path = cache_path(p, kind, sha)
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    result = compute(quality, sha)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(result))
+    tmp.replace(path)
+    return result
+
+
+def _load(p: AnalysisParams, quality: dict):
+    tables = load_registry(p.municipality, p.processed_dir)
+    cohort = build_cohort(tables, quality["registry_start"], quality["extract_date"], tuple(p.light_types))
+    return tables, cohort
+
+
+def _trial_params(p: AnalysisParams, **kw) -> TrialParams:
+    return TrialParams(grace_months=p.grace_months, tau_months=p.tau_months, **kw)
+
+
+def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers: int, label: str,
+              progress=None) -> tuple[TrialResult, object]:
+    """Point estimates, bootstrap intervals and verdict of one emulated trial.
+
+    With fewer than 50 eligible children (or models that cannot be fitted) the verdict is
+    ``insufficient_data`` and the estimates are missing.
+    """
+    try:
+        if len(fu) < 50:
+            raise WorkbenchError(f"{len(fu)} eligible children")
+        est = estimate(fu, tp, keep_rows=True)
+    except WorkbenchError:
+        nan = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("time", "value", "n_at_risk", "lower", "upper")})
+        res = TrialResult(label=label, params=tp, point={}, ci={k: dict(nan) for k in _KEYS}, rr=dict(nan),
+                          n_eligible=len(fu), events_a=0, events_b=0, verdict="insufficient_data",
+                          curve_a=empty, curve_b=empty)
+        return res, None
+    reps = bootstrap(fu, tp, n_boot=n_boot, seed=seed, workers=workers, progress=progress)
+    point = est.as_dict()
+    ci = percentile_ci(reps, point)
+    ok = reps.dropna(subset=["rd_tau"]) if "rd_tau" in reps else reps.iloc[0:0]
+    rr_reps = (ok["cif_a_tau"] / ok["cif_b_tau"]).replace([np.inf, -np.inf], np.nan).dropna()
+    rr = {"estimate": est.cif_a / est.cif_b if est.cif_b > 0 else np.nan,
+          "ci_low": float(np.percentile(rr_reps, 2.5)) if len(rr_reps) else np.nan,
+          "ci_high": float(np.percentile(rr_reps, 97.5)) if len(rr_reps) else np.nan}
+    v = verdict(ci["rd_tau"], ci["rmst_diff_months"], est.n_eligible, est.events_a, est.events_b)
+    res = TrialResult(label=label, params=tp, point=point, ci=ci, rr=rr, n_eligible=est.n_eligible,
+                      events_a=est.events_a, events_b=est.events_b, verdict=v,
+                      curve_a=est.curve_a.table, curve_b=est.curve_b.table, n_boot_ok=len(ok))
+    return res, est
+
+
+def _cox_summary(fit) -> dict:
+    s = fit.summary()
+    return {"terms": s.to_dict("index"), "n_events": fit.n_events, "n_obs": fit.n_obs,
+            "n_clusters": fit.n_clusters, "robust": fit.robust}
+
+
+def secondary_cox(cohort, lag_days: float) -> tuple[dict, dict]:
+    """Time-varying Cox (lagged exposure) and the naive ever/never Cox, age as the time scale."""
+    tv = exposure_intervals(cohort, lag_days).assign(spec=lambda d: (d["event"] == SPECIALIST).astype(float))
+    naive = ever_never(cohort).assign(spec=lambda d: (d["event"] == SPECIALIST).astype(float))
+    out = []
+    for frame, main in ((tv, "exposed"), (naive, "ever")):
+        try:
+            fit = fit_cox(frame, start="start", stop="stop", event="spec", covariates=[main, *COVARIATES],
+                          cluster="person_id")
+            out.append(_cox_summary(fit) | {"hr": fit.hazard_ratios.loc[main].to_dict()})
+        except CoxFitError as exc:
+            out.append({"error": str(exc)})
+    return out[0], out[1]
+
+
+def landmarks(cohort, ages=(5.0, 11.0), horizon_months: int = 36) -> pd.DataFrame:
+    """CIF of specialist care within the horizon after landmark ages, by exposure at the landmark."""
+    rows = []
+    for age in ages:
+        lm = landmark(cohort, age, horizon_months * DAYS_PER_MONTH)
+        lm = lm.assign(code=np.where(lm["event"] == MOVED, 0, lm["event"]), time=np.maximum(lm["time"], 0.5))
+        est = {}
+        for g in (1.0, 0.0):
+            sub = lm[lm["exposed"] == g]
+            if (sub["code"] == SPECIALIST).sum() == 0:
+                est[g] = (np.nan, np.nan, len(sub))
+                continue
+            c = aalen_johansen(sub, exit="time", event="code", event_of_interest=SPECIALIST)
+            t = c.table
+            i = np.searchsorted(t["time"].to_numpy(), horizon_months * DAYS_PER_MONTH, side="right") - 1
+            est[g] = (float(t["value"].iloc[i]) if i >= 0 else 0.0, float(t["se"].iloc[i]) if i >= 0 else 0.0, len(sub))
+        rd = est[1.0][0] - est[0.0][0]
+        se = float(np.hypot(est[1.0][1], est[0.0][1]))
+        rows.append({"landmark_age": age, "n_exposed": est[1.0][2], "n_unexposed": est[0.0][2],
+                     "cif_exposed": est[1.0][0], "cif_unexposed": est[0.0][0], "rd": rd,
+                     "ci_low": rd - 1.96 * se, "ci_high": rd + 1.96 * se})
+    return pd.DataFrame(rows)
+
+
+def age_curves(cohort) -> tuple[pd.DataFrame, dict]:
+    """Aalen–Johansen CIF of specialist care by age (years), moving out and death competing."""
+    w = cohort.windows.assign(entry_y=lambda d: d["entry"] / DAYS_PER_YEAR, exit_y=lambda d: d["exit"] / DAYS_PER_YEAR)
+    w = w.merge(cohort.persons[["male"]], left_on="person_id", right_index=True)
+    overall = aalen_johansen(w, entry="entry_y", exit="exit_y", event="event", event_of_interest=SPECIALIST).table
+    by_sex = {sex: aalen_johansen(w[w["male"] == m], entry="entry_y", exit="exit_y", event="event",
+                                  event_of_interest=SPECIALIST).table for sex, m in (("M", 1.0), ("V", 0.0))}
+    return overall, by_sex
+
+
+def cure_decomposition(rows: pd.DataFrame, tau_days: float) -> pd.DataFrame:
+    """Per arm, a weighted Weibull mixture-cure fit within τ: cured fraction and latency scale.
+
+    The latency time ratio (arm a over arm b) says by what factor the time to specialist care is
+    stretched among the children who do need it. Fitted on the clones' last rows, each weighted
+    by its weight there (a secondary decomposition, not an estimand with a bootstrap).
+    """
+    from scipy.optimize import minimize
+    out = []
+    for arm, r in rows.groupby("arm"):
+        last = r.sort_values("stop").groupby("person_id").tail(1)
+        t = last["stop"].to_numpy() / DAYS_PER_MONTH
+        d = (last["event"] == SPECIALIST).to_numpy()
+        w = last["weight"].to_numpy()
+
+        tau = tau_days / DAYS_PER_MONTH
+
+        def nll(theta):
+            # latency: a Weibull truncated to [0, τ], so "cured" means "no specialist care before τ"
+            pi = 1 / (1 + np.exp(-theta[0]))
+            lam, k = np.exp(theta[1]), np.exp(theta[2])
+            f_tau = -np.expm1(-(tau / lam) ** k)
+            surv_u = 1 - (-np.expm1(-(t / lam) ** k)) / f_tau
+            dens_u = k / lam * (t / lam) ** (k - 1) * np.exp(-(t / lam) ** k) / f_tau
+            ll = np.where(d, np.log((1 - pi) * dens_u + 1e-300), np.log(pi + (1 - pi) * np.clip(surv_u, 0, 1) + 1e-300))
+            return -np.sum(w * ll)
+        with np.errstate(all="ignore"):
+            fit = minimize(nll, x0=np.array([1.0, np.log(24.0), 0.0]), method="Nelder-Mead",
+                           options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8})
+        out.append({"arm": arm, "cured_fraction": float(1 / (1 + np.exp(-fit.x[0]))),
+                    "latency_median_months": _truncated_weibull_median(np.exp(fit.x[1]), np.exp(fit.x[2]), tau),
+                    "latency_scale_months": float(np.exp(fit.x[1])), "shape": float(np.exp(fit.x[2])),
+                    "converged": bool(fit.success)})
+    df = pd.DataFrame(out).set_index("arm")
+    df["latency_time_ratio_a_vs_b"] = df["latency_median_months"] / df.loc["b", "latency_median_months"]
+    return df
+
+
+def _truncated_weibull_median(lam: float, k: float, tau: float) -> float:
+    """Median of a Weibull(scale lam, shape k) truncated to [0, tau], in the same unit."""
+    f_tau = -np.expm1(-(tau / lam) ** k)
+    return float(lam * (-np.log1p(-0.5 * f_tau)) ** (1 / k))
+
+
+def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
+    """Cohort, target trial with bootstrap, secondary analyses: everything notebook 02 shows."""
+    def compute(quality, sha):
+        tables, cohort = _load(p, quality)
+        tp = _trial_params(p)
+        tflow: dict = {}
+        fu = follow_up(eligible(cohort, tp, tflow), cohort, tp)
+        res, est = run_trial(fu, tp, p.n_boot, p.seed, p.workers, "primary", progress)
+        cox_tv, naive = secondary_cox(cohort, p.lag_days)
+        overall, by_sex = age_curves(cohort)
+        w = cohort.windows
+        age_risk = risk_table(w.assign(entry_y=w["entry"] / DAYS_PER_YEAR, exit_y=w["exit"] / DAYS_PER_YEAR),
+                              list(range(0, 19, 2)), entry="entry_y", exit="exit_y", event="event",
+                              event_of_interest=SPECIALIST)
+        ev = e_value(res.rr["estimate"], res.rr["ci_low"], res.rr["ci_high"])
+        if "hr" in cox_tv:  # the hazard ratio through the common-outcome conversion
+            h = cox_tv["hr"]
+            ev["hr_time_varying"] = e_value(hr_to_rr(h["hr"]), hr_to_rr(h["lower"]), hr_to_rr(h["upper"]))
+        meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
+        return PrimaryResults(
+            params=p, registry_sha256=sha, synthetic=bool(quality.get("synthetic")),
+            name=str(meta.get("municipality_name", "")), flow=cohort.flow, trial_flow=tflow, primary=res,
+            balance=balance(fu, est.rows, tp) if est else pd.DataFrame(),
+            weights=weight_summary(est.rows) if est else pd.DataFrame(), e_value=ev, cox_tv=cox_tv,
+            naive=naive, landmarks=landmarks(cohort, horizon_months=p.tau_months), aj_overall=overall,
+            aj_by_sex=by_sex, cure=cure_decomposition(est.rows, tp.tau_days) if est else pd.DataFrame(
+                columns=["cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]),
+            age_risk=age_risk)
+    return _cached(p, "primary", compute)
+
+
+SENSITIVITY = (
+    ("grace_0", "grace 0 months", {"grace_months": 0}),
+    ("grace_6", "grace 6 months", {"grace_months": 6}),
+    ("moved_competing", "moving out as competing event", {"moved_competing": True}),
+    ("truncated_1_99", "weights truncated at 1/99 percentiles", {"truncate": (1.0, 99.0)}),
+    ("wijkteam_cjg", "light support = wijkteam/CJG only", {}),
+)
+
+
+def sensitivity_analysis(p: AnalysisParams, progress=None) -> dict:
+    """The protocol's sensitivity analyses: trial variants and lag variants of the Cox model."""
+    def compute(quality, sha):
+        tables, cohort = _load(p, quality)
+        out = {"trials": {}, "cox_lag": {}}
+        for key, label, kw in SENSITIVITY:
+            c = cohort
+            if key == "wijkteam_cjg":
+                c = build_cohort(tables, quality["registry_start"], quality["extract_date"], ("wijkteam", "cjg"))
+            tp = replace(_trial_params(p), **kw)
+            fu = follow_up(eligible(c, tp), c, tp)
+            try:
+                res, _ = run_trial(fu, tp, p.n_boot_sensitivity, p.seed, p.workers, label, progress)
+                out["trials"][key] = res
+            except Exception as exc:  # a variant without starters in the grace period, for instance
+                out["trials"][key] = {"label": label, "error": f"{type(exc).__name__}: {exc}"}
+        for lag in (0, 30, 90):
+            out["cox_lag"][lag] = secondary_cox(cohort, lag)[0]
+        return out
+    return _cached(p, "sensitivity", compute)

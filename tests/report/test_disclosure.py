@@ -1,0 +1,30 @@
+"""Disclosure control, checked on hand-made tables."""
+import numpy as np
+import pandas as pd
+
+from analysis.report.disclosure import protect_counts, protect_plot_counts, protect_share, round_count
+
+
+def test_small_counts_suppressed_and_the_rest_rounded():
+    t = pd.DataFrame({"a": [3, 40, 0], "b": [22, 57, 12], "c": [15, 8, 30]}, index=["x", "y", "z"])
+    shown = protect_counts(t)
+    # row x: 3 is primary; the smallest other (15) goes too, so that a row total cannot reveal it;
+    # row y: 8 is primary, 40 secondary; then column a has 3 and 40 hidden (two), fine;
+    # column c then holds 15 and 8 hidden: two, fine.
+    assert shown.loc["x"].tolist() == ["<10", "20", "<10"]
+    assert shown.loc["y"].tolist() == ["<10", "55", "<10"]
+    assert shown.loc["z"].tolist() == ["0", "10", "30"]
+
+
+def test_rounding_to_five():
+    assert round_count([10, 12, 13, 17, 18, 1234]).tolist() == [10, 10, 15, 15, 20, 1235]
+
+
+def test_shares_need_enough_in_both_groups():
+    pct = protect_share([5, 20, 95, 0, 50], [100, 100, 100, 100, 8])
+    assert np.isnan(pct[0]) and pct[1] == 20.0 and np.isnan(pct[2]) and pct[3] == 0.0 and np.isnan(pct[4])
+
+
+def test_plot_counts_have_gaps_where_suppressed():
+    v = protect_plot_counts([0, 4, 12])
+    assert v[0] == 0 and np.isnan(v[1]) and v[2] == 10

@@ -1,0 +1,123 @@
+"""The synthetic registry: calibrated to published magnitudes, reproducible, with a coherent truth."""
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.registry.store import load_registry
+from analysis.synth import calibration as cal
+from analysis.synth.generate import simulate_municipality, write_municipality
+from analysis.synth.params import Municipality, SynthParams
+from analysis.synth.truth import truth_verdict
+
+YEARS = list(range(2016, 2024))
+
+
+@pytest.fixture(scope="module")
+def registry(medium):
+    folder, processed = medium
+    return load_registry("9902", processed)
+
+
+def test_size_is_about_the_requested_number_of_children(registry):
+    from analysis.study.quality import resident_on
+    n = len(resident_on(registry["residence_periods"], registry["persons"], pd.Timestamp("2024-12-31")))
+    assert 5400 <= n <= 6600
+
+
+def test_annual_prevalences_fall_in_the_published_ranges(registry):
+    prev = cal.annual_prevalence(registry, YEARS)
+    # specialist care ≈ 10–12 % of 0–17 per year (CBS 85098NED: 13.9 % incl. wijkteam-only users)
+    assert 0.09 <= prev["specialist"] <= 0.14
+    # care with stay ≈ 1 % (1.2 % of 0–17 in 2023); child protection ≈ 1 %
+    assert 0.006 <= prev["with_stay"] <= 0.018
+    assert 0.005 <= prev["protection"] <= 0.018
+    # wijkteam youth care reaches ≈ 1.7–2.4 % of 0–17
+    assert 0.012 <= prev["wijkteam"] <= 0.03
+    assert prev["light_any"] > prev["wijkteam"]
+
+
+def test_moves_out_by_age(registry):
+    rates = cal.move_out_rates(registry, pd.Timestamp("2015-01-01"), pd.Timestamp("2024-12-31"))
+    assert 0.035 <= rates["age_0_5"] <= 0.07    # 4–6 % moves plus emigration
+    assert 0.02 <= rates["age_10_16"] <= 0.04   # ≈ 2.5 % plus emigration
+    assert rates["age_0_5"] > rates["age_10_16"]
+
+
+def test_episode_durations(registry):
+    assert 6 <= cal.median_duration_months(registry["specialist_episodes"], 2015, 2018) <= 10
+    assert 4 <= cal.median_duration_months(registry["light_support_episodes"], 2015, 2018) <= 10
+
+
+def test_sdq_screenings_around_ages_5_and_11(registry):
+    ages = cal.screening_ages(registry)
+    assert 5.0 <= ages["groep2"] <= 6.0 and 10.5 <= ages["groep7"] <= 11.5
+    signal = (registry["screenings"]["sdq_total"] >= 14).mean()
+    assert 0.08 <= signal <= 0.2
+
+
+def test_first_specialist_care_peaks_earlier_for_boys(registry):
+    first = cal.first_specialist_ages(registry)
+    boys, girls = first[first["sex"] == "M"]["age"], first[first["sex"] == "V"]["age"]
+    assert ((boys >= 8) & (boys < 13)).mean() > ((girls >= 8) & (girls < 13)).mean()
+    assert ((girls >= 13) & (girls < 17)).mean() > ((boys >= 13) & (boys < 17)).mean()
+
+
+def test_light_support_registration_grows_over_time(registry):
+    light = registry["light_support_episodes"]
+    poh = light[light["provider_type"] == "poh_jeugd"]["start_date"].dt.year
+    assert (poh >= 2018).mean() > 0.9  # POH-jeugd registers from 2019 in the realistic mode
+
+
+def test_same_seed_same_bytes(tmp_path):
+    p = SynthParams(seed=5, messy=True, municipalities=(Municipality("9904", "Test", 300),))
+    a = write_municipality(tmp_path / "a", p.municipalities[0], p)
+    b = write_municipality(tmp_path / "b", p.municipalities[0], p)
+    files = sorted(f.name for f in a.iterdir())
+    assert files == sorted(f.name for f in b.iterdir()) and "ground_truth.json" in files
+    for name in files:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    c = write_municipality(tmp_path / "c", p.municipalities[0], SynthParams(**{**p.__dict__, "seed": 6}))
+    assert (c / "persons.csv").read_bytes() != (a / "persons.csv").read_bytes()
+
+
+def _truth(**kw):
+    p = SynthParams(municipalities=(Municipality("9905", "Truth", 6000),), **kw)
+    return simulate_municipality(p.municipalities[0], p)[1]
+
+
+def test_no_effect_means_identical_arms_by_common_random_numbers():
+    truth = _truth(prevent=0.0, delay_months=0.0)
+    for g in truth["by_grace_months"].values():
+        assert g["rd_tau"] == 0.0 and g["rmst_diff_months"] == 0.0
+        assert g["verdict"] == "no_detectable_effect"
+    assert truth["n_eligible"] > 300
+
+
+def test_prevent_lowers_the_risk_and_delay_only_gains_time():
+    prevent = _truth(prevent=0.5, delay_months=0.0)["by_grace_months"]["3"]
+    assert prevent["rd_tau"] < -0.05 and prevent["rmst_diff_months"] > 0
+    assert prevent["verdict"] == "prevents"
+    delay = _truth(prevent=0.0, delay_months=12.0)["by_grace_months"]["3"]
+    assert delay["rmst_diff_months"] > 0.5
+    assert delay["rmst_diff_months"] < prevent["rmst_diff_months"] * 3
+
+
+def test_truth_verdict_rules():
+    assert truth_verdict(-0.02, 1.0, 500, 50, 60) == "prevents"
+    assert truth_verdict(0.004, 1.0, 500, 50, 60) == "delays"
+    assert truth_verdict(0.004, 0.2, 500, 50, 60) == "no_detectable_effect"
+    assert truth_verdict(0.03, -1.0, 500, 50, 60) == "more_specialist_care"
+    assert truth_verdict(-0.2, 3.0, 40, 50, 60) == "insufficient_data"
+    assert truth_verdict(-0.2, 3.0, 400, 9, 60) == "insufficient_data"
+
+
+def test_ground_truth_document(medium):
+    folder, _ = medium
+    truth = json.loads((folder / "ground_truth.json").read_text())
+    assert truth["synthetic"] is True and truth["municipality"] == "9902"
+    for key in ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_diff_months", "verdict"):
+        assert key in truth
+    assert truth["rd_tau"] == pytest.approx(truth["cif_a_tau"] - truth["cif_b_tau"])
+    assert truth["generator"]["parameters"]["prevent"] == 0.6
+    assert "SYNTHETIC" in (folder / "delivery.yml").read_text()
