@@ -47,9 +47,11 @@ def load_registry(code: str, base: Path) -> dict[str, pd.DataFrame]:
 
 
 def registry_sha256(quality: dict) -> str:
-    """One hash over the input files of a delivery (their SHA-256s in table order)."""
+    """One hash over the input files of a delivery: the tables' SHA-256s in table order, and those
+    of delivery.yml and mapping.yml (a changed recode changes the registry)."""
     import hashlib
     parts = [f"{n}:{t['source'].get('sha256', '')}" for n, t in sorted(quality["tables"].items())]
+    parts += [f"{n}:{h}" for n, h in sorted(quality.get("metadata_sha256", {}).items())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BSNFoundError, RegistryError
+from ..fingerprint import file_sha256
 from .bsn import looks_like_bsn
 from .delivery import load_delivery
 from .mapping import Mapping, apply_columns, load_mapping, parse_dates
@@ -63,6 +64,8 @@ class ValidationResult:
     code: str
     delivery: dict
     tables: dict[str, TableResult]
+    # SHA-256 of delivery.yml and mapping.yml: they change the registry as much as the tables do
+    metadata_sha256: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_rejected(self) -> int:
@@ -78,6 +81,7 @@ class ValidationResult:
                 "accepted": sum(t["accepted"] for t in tables.values()),
                 "rejected": sum(t["rejected"] for t in tables.values()),
                 "merged_rows": sum(t["merged_rows"] for t in tables.values()),
+                "metadata_sha256": dict(sorted(self.metadata_sha256.items())),
                 "tables": tables}
 
 
@@ -417,4 +421,6 @@ def validate_delivery(folder: Path, fmt: Format = FORMAT, progress=None) -> Vali
         if name == "persons":
             births = earliest_birth(res.accepted)
         results[name] = res
-    return ValidationResult(code=delivery["municipality_code"], delivery=delivery, tables=results)
+    meta = {n: file_sha256(folder / n) for n in ("delivery.yml", "mapping.yml") if (folder / n).exists()}
+    return ValidationResult(code=delivery["municipality_code"], delivery=delivery, tables=results,
+                            metadata_sha256=meta)

@@ -12,20 +12,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import disclosure as dc
+from ..registry.store import load_quality, load_registry
 from ..study import quality as q
 from ..study.params import QualityParams
-from ..registry.store import load_quality, load_registry
+from . import disclosure as dc
+from .i18n import column_name, label, relabel, t, table_name
 
 
-SYNTHETIC_BANNER = ("> **SYNTHETISCHE DATA** — verzonnen kinderen in een verzonnen gemeente; geen echte personen.  \n"
-                    "> *SYNTHETIC DATA — made-up children in a made-up municipality; no real persons.*\n\n")
+def synthetic_banner(lang: str) -> str:
+    """The warning above every appendix made from the synthetic registry."""
+    return t("synthetic_banner", lang)
 
 
 @dataclass(frozen=True)
 class QualityAppendix:
     code: str
     name: str
+    lang: str
     synthetic: bool
     registry_start: str
     extract_date: str
@@ -41,13 +44,31 @@ class QualityAppendix:
     dates: pd.DataFrame
 
     def reach_table(self) -> pd.DataFrame:
-        """Light and specialist reach side by side, by year and age group (in that order)."""
+        """Light and specialist reach side by side, by year and age group (in that order), in words."""
         light = self.reach_light.rename(columns={"pct": "pct_light"})
         spec = self.reach_spec[["year", "age_group", "pct"]].rename(columns={"pct": "pct_specialist"})
         out = light.merge(spec, on=["year", "age_group"], how="left", sort=False)
         order = {g[0]: i for i, g in enumerate(q.AGE_GROUPS)}
-        return out.sort_values(["year", "age_group"], key=lambda c: c.map(order) if c.name == "age_group" else c,
-                               kind="stable").reset_index(drop=True)
+        out = out.sort_values(["year", "age_group"], key=lambda c: c.map(order) if c.name == "age_group" else c,
+                              kind="stable").reset_index(drop=True)
+        return relabel(out, self.lang, index=False)
+
+    def shown(self, name: str) -> pd.DataFrame:
+        """One of the appendix's count tables (delivery, rejected, coverage, dates, linkage) in words."""
+        df = getattr(self, name)
+        out = relabel(df, self.lang, index=name != "linkage")
+        if name == "coverage":
+            out.columns.name = t("year", self.lang)
+        if name in ("delivery", "rejected", "coverage", "dates"):
+            out.columns.name = t("count", self.lang)   # a count table: the publish scan checks every cell
+        return out
+
+    def completeness_table(self) -> pd.DataFrame:
+        """Filled share per table and column (accepted rows), the columns named as the format names them."""
+        c = self.completeness
+        return pd.DataFrame({t("table", self.lang): [table_name(x, self.lang) for x in c["table"]],
+                             t("column", self.lang): [column_name(a, b, self.lang) for a, b in zip(c["table"], c["column"])],
+                             t("filled_pct", self.lang): c["shown"].to_numpy()})
 
 
 def _completeness(tables, p: QualityParams) -> pd.DataFrame:
@@ -70,9 +91,6 @@ def _reach(tab: pd.DataFrame, p: QualityParams) -> pd.DataFrame:
         "pct": dc.protect_share(tab["reached"], tab["children"], p.min_cell)})
 
 
-COUNTS = "aantal / count"   # the columns' name of a count table: the publish scan checks every cell
-
-
 def build_quality_appendix(p: QualityParams) -> QualityAppendix:
     """Read the validated registry of ``p.municipality`` and make every table of the appendix."""
     tables = load_registry(p.municipality, p.processed_dir)
@@ -84,21 +102,22 @@ def build_quality_appendix(p: QualityParams) -> QualityAppendix:
     rej_long = rej.stack()
     rej_long = rej_long[rej_long > 0]
     rej_plot = pd.Series(dc.protect_plot_counts(rej_long.to_numpy(), p.min_cell, p.round_to),
-                         index=[f"{t} · {r}" for t, r in rej_long.index], dtype=float)
+                         index=[f"{table_name(tb, p.lang)} · {label(r, p.lang)}" for tb, r in rej_long.index],
+                         dtype=float)
     cov = q.light_starts_by_provider(light, years)
     link = q.linkage(spec, tables["protection_measures"], light, delivery)
     link_shown = dc.protect_counts(link, p.min_cell, p.round_to, secondary=False)
     link_shown["pct"] = dc.protect_share(link["with_light_before"], link["children"], p.min_cell)
     meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
     return QualityAppendix(
-        code=p.municipality, name=str(meta.get("municipality_name", "")),
+        code=p.municipality, name=str(meta.get("municipality_name", "")), lang=p.lang,
         synthetic=bool(quality.get("synthetic")), registry_start=quality["registry_start"],
         extract_date=quality["extract_date"],
-        delivery=dc.protect_counts(q.delivery_counts(quality), p.min_cell, p.round_to, secondary=False).rename_axis(columns=COUNTS),
-        rejected=dc.protect_counts(rej, p.min_cell, p.round_to).rename_axis(columns=COUNTS) if rej.size else rej,
+        delivery=dc.protect_counts(q.delivery_counts(quality), p.min_cell, p.round_to, secondary=False),
+        rejected=dc.protect_counts(rej, p.min_cell, p.round_to) if rej.size else rej,
         rejected_plot=rej_plot,
         completeness=_completeness(tables, p),
-        coverage=dc.protect_counts(cov, p.min_cell, p.round_to, secondary=False).rename_axis(columns=COUNTS),
+        coverage=dc.protect_counts(cov, p.min_cell, p.round_to, secondary=False),
         coverage_plot=pd.DataFrame(dc.protect_plot_counts(cov.to_numpy(), p.min_cell, p.round_to),
                                    index=cov.index, columns=cov.columns),
         linkage=link_shown.reset_index(),
@@ -107,16 +126,12 @@ def build_quality_appendix(p: QualityParams) -> QualityAppendix:
                                   pd.concat([spec[["person_id", "start_date", "end_date"]],
                                              tables["protection_measures"][["person_id", "start_date", "end_date"]]]),
                                   years), p),
-        dates=dc.protect_counts(q.date_issues(tables, delivery), p.min_cell, p.round_to, secondary=False).rename_axis(columns=COUNTS))
+        dates=dc.protect_counts(q.date_issues(tables, delivery), p.min_cell, p.round_to, secondary=False))
 
 
 def header_markdown(a: QualityAppendix, lang: str = "nl") -> str:
-    banner = SYNTHETIC_BANNER if a.synthetic else ""
-    if lang == "nl":
-        return (f"{banner}**Gemeente:** {a.name} ({a.code}) · **registratieperiode:** {a.registry_start} t/m "
-                f"{a.extract_date}. Aantallen onder de 10 zijn onderdrukt (`<10`), overige afgerond op 5.")
-    return (f"{banner}**Municipality:** {a.name} ({a.code}) · **registration window:** {a.registry_start} to "
-            f"{a.extract_date}. Counts below 10 are suppressed (`<10`), others rounded to 5.")
+    banner = synthetic_banner(lang) if a.synthetic else ""
+    return banner + t("header_1", lang, name=a.name, code=a.code, start=a.registry_start, end=a.extract_date)
 
 
 def styled(df: pd.DataFrame, index: bool = True, precision: int = 1):

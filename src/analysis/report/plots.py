@@ -5,89 +5,66 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-LABELS = {
-    "nl": {"year": "jaar", "episodes": "gestarte trajecten", "filled": "gevuld (%)",
-           "share_light": "% met lichte ondersteuning vóór eerste specialistische zorg",
-           "reach_light": "lichte ondersteuning", "reach_spec": "specialistische jeugdhulp",
-           "pct_children": "% van de kinderen in de gemeente", "rows": "afgewezen rijen",
-           "coverage": "Geregistreerde starts van lichte ondersteuning per soort aanbieder",
-           "completeness": "Volledigheid per kolom (geaccepteerde rijen)",
-           "linkage": "Koppeling: lichte ondersteuning geregistreerd vóór de eerste specialistische zorg",
-           "reach": "Bereik per jaar en leeftijdsgroep", "rejected": "Afgewezen rijen per regel",
-           "suppressed": "ontbrekende punten: minder dan 10 kinderen (onderdrukt)"},
-    "en": {"year": "year", "episodes": "episodes started", "filled": "filled (%)",
-           "share_light": "% with light support before first specialist care",
-           "reach_light": "light support", "reach_spec": "specialist youth care",
-           "pct_children": "% of children living in the municipality", "rows": "rejected rows",
-           "coverage": "Registered starts of light support by provider type",
-           "completeness": "Completeness per column (accepted rows)",
-           "linkage": "Linkage: light support registered before the first specialist care",
-           "reach": "Reach by year and age group", "rejected": "Rejected rows by rule",
-           "suppressed": "missing points: fewer than 10 children (suppressed)"},
-}
+from .i18n import column_name, provider_type, t, table_name
+
 
 
 def completeness_figure(comp: pd.DataFrame, lang: str = "nl") -> plt.Figure:
-    L = LABELS[lang]
     comp = comp.dropna(subset=["filled_pct"])
-    labels = comp["table"] + " · " + comp["column"]
-    fig, ax = plt.subplots(figsize=(8, 0.22 * len(comp) + 1))
+    labels = [f"{table_name(a, lang)} · {column_name(a, b, lang, short=True)}" for a, b in zip(comp["table"], comp["column"])]
+    fig, ax = plt.subplots(figsize=(10, 0.22 * len(comp) + 1))
     colors = np.where(comp["filled_pct"] >= 99.95, "#4c72b0", np.where(comp["required"], "#c44e52", "#dd8452"))
     ax.barh(np.arange(len(comp)), comp["filled_pct"], color=colors)
     ax.set_yticks(np.arange(len(comp)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel(L["filled"])
-    ax.set_title(L["completeness"])
+    ax.set_xlabel(t("fig_filled", lang))
+    ax.set_title(t("fig_completeness", lang))
     fig.tight_layout()
     return fig
 
 
 def coverage_figure(counts: pd.DataFrame, lang: str = "nl") -> plt.Figure:
     """``counts``: provider types × years, NaN where suppressed."""
-    L = LABELS[lang]
     fig, ax = plt.subplots(figsize=(8, 4))
     for ptype, row in counts.iterrows():
-        ax.plot(counts.columns, row.to_numpy(float), marker="o", label=ptype)
-    ax.set_xlabel(L["year"]); ax.set_ylabel(L["episodes"]); ax.set_title(L["coverage"])
+        ax.plot(counts.columns, row.to_numpy(float), marker="o", label=provider_type(ptype, lang))
+    ax.set_xlabel(t("fig_year", lang)); ax.set_ylabel(t("fig_episodes", lang)); ax.set_title(t("fig_coverage", lang))
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, ncol=2)
-    ax.annotate(L["suppressed"], (0, -0.18), xycoords="axes fraction", fontsize=7)
+    ax.annotate(t("fig_suppressed", lang), (0, -0.18), xycoords="axes fraction", fontsize=7)
     fig.tight_layout()
     return fig
 
 
 def linkage_figure(years, pct, lang: str = "nl") -> plt.Figure:
-    L = LABELS[lang]
     fig, ax = plt.subplots(figsize=(8, 3.5))
     ax.bar(years, pct, color="#55a868")
-    ax.set_ylim(0, 100); ax.set_xlabel(L["year"]); ax.set_ylabel(L["share_light"], fontsize=8)
-    ax.set_title(L["linkage"], fontsize=10)
+    ax.set_ylim(0, 100); ax.set_xlabel(t("fig_year", lang)); ax.set_ylabel(t("fig_share_light", lang), fontsize=8)
+    ax.set_title(t("fig_linkage", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def reach_figure(light: pd.DataFrame, spec: pd.DataFrame, lang: str = "nl") -> plt.Figure:
     """Each frame: year, age_group, pct (NaN where suppressed)."""
-    L = LABELS[lang]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
-    for ax, df, title in ((axes[0], light, L["reach_light"]), (axes[1], spec, L["reach_spec"])):
+    for ax, df, title in ((axes[0], light, t("fig_reach_light", lang)), (axes[1], spec, t("fig_reach_spec", lang))):
         for group, g in df.groupby("age_group", observed=True, sort=True):
             ax.plot(g["year"], g["pct"], marker="o", label=str(group))
-        ax.set_title(title); ax.set_xlabel(L["year"])
-    axes[0].set_ylabel(L["pct_children"]); axes[0].set_ylim(bottom=0)
-    axes[1].legend(title="leeftijd" if lang == "nl" else "age")
-    fig.suptitle(L["reach"])
+        ax.set_title(title); ax.set_xlabel(t("fig_year", lang))
+    axes[0].set_ylabel(t("fig_pct_children", lang)); axes[0].set_ylim(bottom=0)
+    axes[1].legend(title=t("age", lang))
+    fig.suptitle(t("fig_reach", lang))
     fig.tight_layout()
     return fig
 
 
 def rejected_figure(counts: pd.Series, lang: str = "nl") -> plt.Figure:
     """``counts``: rounded counts per table/rule label, NaN where suppressed."""
-    L = LABELS[lang]
     fig, ax = plt.subplots(figsize=(8, 0.35 * max(len(counts), 1) + 1))
     ax.barh(np.arange(len(counts)), counts.fillna(0).to_numpy(), color="#c44e52")
     ax.set_yticks(np.arange(len(counts)), counts.index, fontsize=8)
-    ax.invert_yaxis(); ax.set_xlabel(L["rows"]); ax.set_title(L["rejected"])
+    ax.invert_yaxis(); ax.set_xlabel(t("fig_rows", lang)); ax.set_title(t("fig_rejected", lang))
     fig.tight_layout()
     return fig

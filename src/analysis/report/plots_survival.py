@@ -5,11 +5,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .i18n import label, t
+
 
 def _empty(lang: str = "nl") -> plt.Figure:
     fig, ax = plt.subplots(figsize=(6, 1))
     ax.axis("off")
-    ax.text(0.5, 0.5, "te weinig gegevens" if lang == "nl" else "too few data", ha="center", va="center")
+    ax.text(0.5, 0.5, t("too_few_data", lang), ha="center", va="center")
     return fig
 
 
@@ -39,7 +41,13 @@ def _step(ax, curve: pd.DataFrame, label: str, color: str, scale: float = 100.0)
         ax.fill_between(t, lo, hi, step="post", alpha=0.15, color=color)
 
 
-def curves_figure(curves: dict[str, pd.DataFrame], xlabel: str, ylabel: str, title: str) -> plt.Figure:
+_CURVE_AXES = {"age": ("age_years", "cum_incidence", "age_title"),
+               "arms": ("months_since_signal", "cum_incidence", "arms_title")}
+
+
+def curves_figure(curves: dict[str, pd.DataFrame], kind: str, lang: str = "nl") -> plt.Figure:
+    """Step curves (named in the legend); ``kind`` "age" (years of age) or "arms" (months since the signal)."""
+    xlabel, ylabel, title = (t(k, lang) for k in _CURVE_AXES[kind])
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for (label, c), color in zip(curves.items(), ("#4c72b0", "#dd8452", "#55a868", "#c44e52")):
         _step(ax, c, label, color)
@@ -57,12 +65,13 @@ def balance_figure(balance: pd.DataFrame, lang: str = "nl") -> plt.Figure:
     y = np.arange(len(balance))
     for col, marker, color in (("smd_a_unweighted", "o", "#bbbbbb"), ("smd_a_weighted", "o", "#4c72b0"),
                                ("smd_b_unweighted", "s", "#dddddd"), ("smd_b_weighted", "s", "#dd8452")):
-        ax.scatter(balance[col], y, marker=marker, color=color, label=col.replace("smd_", "").replace("_", " "))
+        _, arm, kind = col.split("_", 2)
+        ax.scatter(balance[col], y, marker=marker, color=color, label=t(f"smd_{kind}", lang, arm=arm))
     ax.axvline(0, color="k", lw=0.8)
     for x in (-0.1, 0.1):
         ax.axvline(x, color="grey", ls="--", lw=0.8)
-    ax.set_yticks(y, balance.index)
-    ax.set_xlabel("gestandaardiseerd verschil (SMD)" if lang == "nl" else "standardised mean difference")
+    ax.set_yticks(y, [label(v, lang) for v in balance.index])
+    ax.set_xlabel(t("smd", lang))
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
@@ -79,7 +88,7 @@ def forest_figure(rows: pd.DataFrame, lang: str = "nl") -> plt.Figure:
                 fmt="o", color="#4c72b0", capsize=3)
     ax.axvline(0, color="k", lw=0.8)
     ax.set_yticks(y, rows["label"])
-    ax.set_xlabel("risicoverschil (procentpunt, 95%-BI)" if lang == "nl" else "risk difference (percentage points, 95% CI)")
+    ax.set_xlabel(t("rd_axis", lang))
     fig.tight_layout()
     return fig
 
@@ -94,8 +103,8 @@ def weights_figure(weights: pd.DataFrame, lang: str = "nl") -> plt.Figure:
         ax.plot([r["p5"], r["p95"]], [i, i], color="#4c72b0", lw=3)
         ax.plot([r["p25"], r["p75"]], [i, i], color="#4c72b0", lw=8, solid_capstyle="butt")
         ax.plot([r["p50"]], [i], "w|", ms=12, mew=2)
-    ax.set_yticks(range(len(weights)), [f"arm {a}" for a in weights.index])
+    ax.set_yticks(range(len(weights)), [t("arm", lang, arm=a) for a in weights.index])
     ax.set_xscale("log")
-    ax.set_xlabel("gewicht (percentielen 1–5–25–50–75–95–99)" if lang == "nl" else "weight (percentiles 1–5–25–50–75–95–99)")
+    ax.set_xlabel(t("weight_axis", lang))
     fig.tight_layout()
     return fig

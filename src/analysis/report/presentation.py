@@ -8,32 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import disclosure as dc
-from .appendix import SYNTHETIC_BANNER
 from ..study.cohort import DAYS_PER_MONTH
-from ..study.verdict import TEXT
+from . import disclosure as dc
+from .appendix import synthetic_banner
+from .i18n import label, relabel, t, verdict_text as _verdict_text, verdict_word
 
-FLOW_LABELS = {
-    "nl": {"registered_children": "kinderen in het register", "prevalent_users_excluded":
-           "uitgesloten: al specialistische zorg vóór instroom", "no_time_at_risk": "uitgesloten: geen tijd onder risico",
-           "children_at_risk": "kinderen onder risico (beschrijvende analyses)", "events_specialist":
-           "eerste specialistische zorg", "ended_moved_out": "einde: verhuisd", "ended_died": "einde: overleden",
-           "ended_age_18": "einde: 18 jaar", "ended_extract": "einde: peildatum", "signals": "SDQ-signalen (≥ 14)",
-           "signals_age_4_16": "… op leeftijd 4–16", "signals_without_prior_specialist_care":
-           "… zonder eerdere specialistische zorg", "signals_while_resident": "… terwijl woonachtig in de gemeente",
-           "signals_without_recent_light_support": "… zonder lichte ondersteuning in de 12 maanden ervoor",
-           "eligible": "geschikt voor de trial (eerste signaal per kind)"},
-    "en": {"registered_children": "children in the registry", "prevalent_users_excluded":
-           "excluded: specialist care before entry", "no_time_at_risk": "excluded: no time at risk",
-           "children_at_risk": "children at risk (descriptive analyses)", "events_specialist":
-           "first specialist care", "ended_moved_out": "ended: moved out", "ended_died": "ended: died",
-           "ended_age_18": "ended: age 18", "ended_extract": "ended: extract date", "signals": "SDQ signals (≥ 14)",
-           "signals_age_4_16": "… at age 4–16", "signals_without_prior_specialist_care":
-           "… without earlier specialist care", "signals_while_resident": "… while living in the municipality",
-           "signals_without_recent_light_support": "… without light support in the 12 months before",
-           "eligible": "eligible for the trial (first signal per child)"},
-}
-
+FLOW_KEYS = ("registered_children", "prevalent_users_excluded", "no_time_at_risk", "children_at_risk",
+             "events_specialist", "ended_moved_out", "ended_died", "ended_age_18", "ended_extract", "signals",
+             "signals_age_4_16", "signals_without_prior_specialist_care", "signals_while_resident",
+             "signals_without_recent_light_support", "eligible")
 
 def protect(n, p) -> str:
     return f"<{p.min_cell}" if 0 < n < p.min_cell else str(int(dc.round_count(n, p.round_to)))
@@ -41,49 +24,54 @@ def protect(n, p) -> str:
 
 def flow_table(pr, lang: str = "nl") -> pd.DataFrame:
     """STROBE/RECORD flow: the cohort and the trial's selection of signals, protected counts."""
-    p, L = pr.params, FLOW_LABELS[lang]
-    rows = [(L[k], protect(v, p)) for k, v in pr.flow.items() if k in L]
-    rows += [(L[k], protect(v, p)) for k, v in pr.trial_flow.items() if k in L]
-    return pd.DataFrame(rows, columns=["stap" if lang == "nl" else "step", "n"])
+    p = pr.params
+    rows = [(t(k, lang), protect(v, p)) for k, v in pr.flow.items() if k in FLOW_KEYS]
+    rows += [(t(k, lang), protect(v, p)) for k, v in pr.trial_flow.items() if k in FLOW_KEYS]
+    return pd.DataFrame(rows, columns=[t("step", lang), "n"])
 
 
-def fmt_ci(d: dict, scale: float = 1.0, digits: int = 1) -> str:
+def fmt_ci(d: dict, scale: float = 1.0, digits: int = 1, lang: str = "nl", sign: str = "") -> str:
+    """``estimate (low to high)``; a dash where there is no estimate."""
     if d is None or d.get("estimate") is None or not np.isfinite(d["estimate"]):
         return "–"
-    return f"{d['estimate'] * scale:.{digits}f} ({d['ci_low'] * scale:.{digits}f} tot {d['ci_high'] * scale:.{digits}f})"
+    f = f"{sign}.{digits}f"
+    lo, hi = d.get("ci_low"), d.get("ci_high")
+    if lo is None or hi is None or not (np.isfinite(lo) and np.isfinite(hi)):
+        return format(d["estimate"] * scale, f)
+    return f"{format(d['estimate'] * scale, f)} ({format(lo * scale, f)} {t('to', lang)} {format(hi * scale, f)})"
 
 
 def trial_table(trial, lang: str = "nl") -> pd.DataFrame:
     """CIF per arm, RD(τ) and RMST difference with 95 % bootstrap intervals (percentages, months)."""
     c = trial.ci
-    names = (["CIF arm a: start binnen gratieperiode (%)", "CIF arm b: geen lichte ondersteuning (%)",
-              "risicoverschil RD(τ) (procentpunt)", "RMST-verschil (maanden zonder specialistische zorg)",
-              "risicoratio RR(τ)"] if lang == "nl" else
-             ["CIF arm a: start within grace period (%)", "CIF arm b: no light support (%)",
-              "risk difference RD(τ) (percentage points)", "RMST difference (specialist-care-free months)",
-              "risk ratio RR(τ)"])
-    values = [fmt_ci(c["cif_a_tau"], 100), fmt_ci(c["cif_b_tau"], 100), fmt_ci(c["rd_tau"], 100),
-              fmt_ci(c["rmst_diff_months"], 1, 2), fmt_ci(trial.rr, 1, 2)]
-    return pd.DataFrame({"" if lang == "nl" else "": names, "schatting (95%-BI)" if lang == "nl" else
-                         "estimate (95% CI)": values})
+    names = [t(k, lang) for k in ("cif_a", "cif_b", "rd_pp", "rmst_months", "rr")]
+    values = [fmt_ci(c["cif_a_tau"], 100, lang=lang), fmt_ci(c["cif_b_tau"], 100, lang=lang),
+              fmt_ci(c["rd_tau"], 100, lang=lang), fmt_ci(c["rmst_diff_months"], 1, 2, lang=lang),
+              fmt_ci(trial.rr, 1, 2, lang=lang)]
+    return pd.DataFrame({"": names, t("estimate_ci", lang): values})
 
 
 def verdict_text(trial, lang: str = "nl") -> str:
-    return TEXT[trial.verdict][lang]
+    return _verdict_text(trial.verdict, lang)
+
+
+def verdict_markdown(trial, lang: str = "nl") -> str:
+    """The verdict as a word and its explanation, in the appendix's language."""
+    return f"**{verdict_word(trial.verdict, lang)}** — {verdict_text(trial, lang)}"
 
 
 def risk_table_trial(curve_a: pd.DataFrame, curve_b: pd.DataFrame, p, months=(0, 6, 12, 18, 24, 30, 36)) -> pd.DataFrame:
     """Clones still at risk per arm at chosen months (unweighted), protected."""
     out = {}
-    for arm, t in (("a", curve_a), ("b", curve_b)):
-        times = t["time"].to_numpy() / DAYS_PER_MONTH
-        n = t["n_at_risk"].to_numpy()
+    for arm, tab in (("a", curve_a), ("b", curve_b)):
+        times = tab["time"].to_numpy() / DAYS_PER_MONTH
+        n = tab["n_at_risk"].to_numpy()
         vals = []
         for m in months:
             i = np.searchsorted(times, m, side="left")
             vals.append(n[i] if i < len(n) else 0)
-        out[f"{'onder risico' if p.lang == 'nl' else 'at risk'}, arm {arm}"] = [protect(v, p) for v in vals]
-    return pd.DataFrame(out, index=pd.Index(months, name="maand" if p.lang == "nl" else "month")).T
+        out[t("at_risk_arm", p.lang, arm=arm)] = [protect(v, p) for v in vals]
+    return pd.DataFrame(out, index=pd.Index(months, name=t("month", p.lang))).T
 
 
 def curve_for_plot(table: pd.DataFrame, p, scale: float = 1.0, band: bool = True) -> pd.DataFrame:
@@ -91,153 +79,150 @@ def curve_for_plot(table: pd.DataFrame, p, scale: float = 1.0, band: bool = True
 
     ``band=False`` for weighted clone curves: their pointwise standard errors ignore that a child's
     clone-months are not independent (intervals for the estimands come from the bootstrap)."""
-    t = dc.truncate_curve(table, p.min_cell)
-    out = pd.DataFrame({"time": t["time"] / scale, "value": t["value"]})
-    return out.assign(lower=t["lower"], upper=t["upper"]) if band else out
+    tab = dc.truncate_curve(table, p.min_cell)
+    out = pd.DataFrame({"time": tab["time"] / scale, "value": tab["value"]})
+    return out.assign(lower=tab["lower"], upper=tab["upper"]) if band else out
+
+
+def age_curves(pr) -> dict[str, pd.DataFrame]:
+    """The age curves of appendix 2 (all, boys, girls), named in the appendix's language."""
+    p = pr.params
+    return {t("all", p.lang): curve_for_plot(pr.aj_overall, p), t("boys", p.lang): curve_for_plot(pr.aj_by_sex["M"], p),
+            t("girls", p.lang): curve_for_plot(pr.aj_by_sex["V"], p)}
+
+
+def arm_curves(pr) -> dict[str, pd.DataFrame]:
+    """The weighted curves of the two arms, named in the appendix's language."""
+    p = pr.params
+    return {t("arm_a", p.lang, grace=p.grace_months): curve_for_plot(pr.primary.curve_a, p, DAYS_PER_MONTH, band=False),
+            t("arm_b", p.lang): curve_for_plot(pr.primary.curve_b, p, DAYS_PER_MONTH, band=False)}
 
 
 def cox_table(pr, lang: str = "nl") -> pd.DataFrame:
     rows = []
-    for label, c in ((("tijdsafhankelijke Cox (blootstelling 30 dagen vertraagd)" if lang == "nl" else
-                       "time-varying Cox (exposure lagged 30 days)"), pr.cox_tv),
-                     (("naïeve ooit/nooit-vergelijking (immortal-time bias!)" if lang == "nl" else
-                       "naive ever/never comparison (immortal-time bias!)"), pr.naive)):
-        hr = c.get("hr")
-        rows.append({"model": label, "HR (95%-BI)": f"{hr['hr']:.2f} ({hr['lower']:.2f} tot {hr['upper']:.2f})"
-                     if hr else c.get("error", "–")})
+    for name, c in ((t("cox_tv", lang, lag=pr.params.lag_days), pr.cox_tv), (t("cox_naive", lang), pr.naive)):
+        rows.append({t("model", lang): name, t("hr_ci", lang): _hr(c, lang)})
     return pd.DataFrame(rows)
+
+
+def _hr(c: dict, lang: str) -> str:
+    hr = c.get("hr")
+    if not hr:
+        return t("not_estimable", lang)
+    return f"{hr['hr']:.2f} ({hr['lower']:.2f} {t('to', lang)} {hr['upper']:.2f})"
 
 
 def forest_rows(pr, sens: dict | None) -> pd.DataFrame:
     """RD(τ) estimates with intervals for the forest plot: primary, landmarks, sensitivity variants."""
-    rows = [{"label": "primair / primary", "estimate": pr.primary.ci["rd_tau"]["estimate"],
+    lang = pr.params.lang
+    rows = [{"label": t("primary", lang), "estimate": pr.primary.ci["rd_tau"]["estimate"],
              "low": pr.primary.ci["rd_tau"]["ci_low"], "high": pr.primary.ci["rd_tau"]["ci_high"]}]
     for _, r in pr.landmarks.iterrows():
-        rows.append({"label": f"landmark {r['landmark_age']:.0f} jaar", "estimate": r["rd"], "low": r["ci_low"],
-                     "high": r["ci_high"]})
-    for key, t in (sens or {}).get("trials", {}).items():
-        if hasattr(t, "ci") and t.verdict != "insufficient_data":   # no point estimate without enough data
-            rows.append({"label": t.label, "estimate": t.ci["rd_tau"]["estimate"], "low": t.ci["rd_tau"]["ci_low"],
-                         "high": t.ci["rd_tau"]["ci_high"]})
+        rows.append({"label": t("landmark", lang, age=f"{r['landmark_age']:.0f}"), "estimate": r["rd"],
+                     "low": r["ci_low"], "high": r["ci_high"]})
+    for key, tr in (sens or {}).get("trials", {}).items():
+        if hasattr(tr, "ci") and tr.verdict != "insufficient_data":   # no point estimate without enough data
+            rows.append({"label": t(f"sens_{key}", lang), "estimate": tr.ci["rd_tau"]["estimate"],
+                         "low": tr.ci["rd_tau"]["ci_low"], "high": tr.ci["rd_tau"]["ci_high"]})
     return pd.DataFrame(rows)
 
 
 def sensitivity_table(pr, sens: dict, lang: str = "nl") -> pd.DataFrame:
-    rows = [{"analyse": "primair" if lang == "nl" else "primary", "RD(τ) %": fmt_ci(pr.primary.ci["rd_tau"], 100),
-             "RMST-verschil (mnd)": fmt_ci(pr.primary.ci["rmst_diff_months"], 1, 2), "oordeel": pr.primary.verdict}]
-    for key, t in sens["trials"].items():
-        if hasattr(t, "ci"):
-            rows.append({"analyse": t.label, "RD(τ) %": fmt_ci(t.ci["rd_tau"], 100),
-                         "RMST-verschil (mnd)": fmt_ci(t.ci["rmst_diff_months"], 1, 2), "oordeel": t.verdict})
-        else:
-            rows.append({"analyse": t["label"], "RD(τ) %": "–", "RMST-verschil (mnd)": "–",
-                         "oordeel": "niet te schatten" if lang == "nl" else "not estimable"})
+    cols = [t(k, lang) for k in ("analysis", "rd_pct", "rmst_diff_months", "verdict")]
+
+    def row(name, tr):
+        if hasattr(tr, "ci"):
+            return [name, fmt_ci(tr.ci["rd_tau"], 100, lang=lang), fmt_ci(tr.ci["rmst_diff_months"], 1, 2, lang=lang),
+                    verdict_word(tr.verdict, lang)]
+        return [name, "–", "–", t("not_estimable", lang)]
+    rows = [row(t("primary", lang), pr.primary)]
+    rows += [row(t(f"sens_{key}", lang), tr) for key, tr in sens["trials"].items()]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def lag_table(sens: dict, lang: str = "nl") -> pd.DataFrame:
+    rows = [{t("lag_days", lang): lag, t("hr_ci", lang): _hr(c, lang)} for lag, c in sens["cox_lag"].items()]
     return pd.DataFrame(rows)
 
 
-def lag_table(sens: dict) -> pd.DataFrame:
-    rows = []
-    for lag, c in sens["cox_lag"].items():
-        hr = c.get("hr")
-        rows.append({"vertraging (dagen)": lag, "HR (95%-BI)": f"{hr['hr']:.2f} ({hr['lower']:.2f} tot {hr['upper']:.2f})"
-                     if hr else c.get("error", "–")})
-    return pd.DataFrame(rows)
+def balance_table(pr) -> pd.DataFrame:
+    """Standardised differences per characteristic, arm and weighting, in words."""
+    lang = pr.params.lang
+    b = pr.balance
+    if b.empty:
+        return b
+    cols = {}
+    for c in b.columns:   # smd_<arm>_<weighted|unweighted>
+        _, arm, kind = c.split("_", 2)
+        cols[c] = t(f"smd_{kind}", lang, arm=arm)
+    return relabel(b.rename(columns=cols), lang, columns=False)
+
+
+def cure_table(pr) -> pd.DataFrame:
+    """The mixture-cure decomposition per arm, in words."""
+    lang = pr.params.lang
+    keys = {"cured_fraction": "cured_fraction", "latency_median_months": "latency_median_months",
+            "latency_time_ratio_a_vs_b": "latency_time_ratio"}
+    c = pr.cure.reindex(columns=list(keys))
+    c = c.rename(columns={k: t(v, lang) for k, v in keys.items()})
+    c.index = [t("arm", lang, arm=a) for a in c.index]
+    return c
 
 
 def plain_language(pr, lang: str = "nl") -> str:
     """A paragraph a policy maker can read: what the estimates mean, with their uncertainty."""
     c, p = pr.primary.ci, pr.params
     if pr.primary.verdict == "insufficient_data" and not np.isfinite(c["rd_tau"]["estimate"]):
-        return TEXT["insufficient_data"][lang]
+        return _verdict_text("insufficient_data", lang)
     a, b = c["cif_a_tau"], c["cif_b_tau"]
     rd, rm = c["rd_tau"], c["rmst_diff_months"]
-    years = p.tau_months / 12
-    if lang == "nl":
-        return (f"We volgden kinderen van 4 tot en met 16 jaar bij wie de jeugdgezondheidszorg met de SDQ een "
-                f"signaal afgaf en die nog geen specialistische jeugdhulp hadden gehad. Als al deze kinderen binnen "
-                f"{p.grace_months} maanden lichte ondersteuning zouden krijgen, zou naar schatting "
-                f"{a['estimate'] * 100:.0f}% binnen {years:.0f} jaar specialistische jeugdhulp krijgen; als geen van "
-                f"hen lichte ondersteuning kreeg, {b['estimate'] * 100:.0f}%. Het verschil is "
-                f"{rd['estimate'] * 100:+.1f} procentpunt (95%-betrouwbaarheidsinterval {rd['ci_low'] * 100:+.1f} tot "
-                f"{rd['ci_high'] * 100:+.1f}). Gemiddeld blijven kinderen met lichte ondersteuning "
-                f"{rm['estimate']:.1f} maanden langer zonder specialistische zorg (95%-BI {rm['ci_low']:.1f} tot "
-                f"{rm['ci_high']:.1f}). Dit is een observationele studie: de schatting veronderstelt dat de "
-                f"gemeten kenmerken (leeftijd, geslacht, SDQ-score, gezin, bijstand, wijk, eerdere ondersteuning, "
-                f"jaar) de keuze voor lichte ondersteuning verklaren; de E-waarde in bijlage 3 laat zien hoe sterk "
-                f"ongemeten verstoring zou moeten zijn om de uitkomst te verklaren.")
-    return (f"We followed children aged 4 to 16 for whom youth health care flagged a concern with the SDQ and who "
-            f"had not had specialist youth care. If all of them started light support within {p.grace_months} "
-            f"months, an estimated {a['estimate'] * 100:.0f}% would receive specialist care within {years:.0f} "
-            f"years; if none of them received light support, {b['estimate'] * 100:.0f}%. The difference is "
-            f"{rd['estimate'] * 100:+.1f} percentage points (95% CI {rd['ci_low'] * 100:+.1f} to "
-            f"{rd['ci_high'] * 100:+.1f}). On average children with light support stay {rm['estimate']:.1f} "
-            f"months longer without specialist care (95% CI {rm['ci_low']:.1f} to {rm['ci_high']:.1f}). This is an "
-            f"observational study: the estimate assumes that the measured characteristics explain who receives "
-            f"light support; the E-value in appendix 3 shows how strong unmeasured confounding would have to be "
-            f"to explain the result away.")
+    return t("plain", lang, grace=p.grace_months, years=f"{p.tau_months / 12:.0f}",
+             a=f"{a['estimate'] * 100:.0f}", b=f"{b['estimate'] * 100:.0f}", rd=f"{rd['estimate'] * 100:+.1f}",
+             rd_lo=f"{rd['ci_low'] * 100:+.1f}", rd_hi=f"{rd['ci_high'] * 100:+.1f}", rm=f"{rm['estimate']:.1f}",
+             rm_lo=f"{rm['ci_low']:.1f}", rm_hi=f"{rm['ci_high']:.1f}")
 
 
 def protocol_table(pr, lang: str = "nl") -> pd.DataFrame:
     """The emulated target trial (TARGET items) with this run's parameters."""
     p = pr.params
-    items = [
-        ("geschiktheid / eligibility", "woonachtig, 4–16 jaar, nooit specialistische zorg, geen lichte ondersteuning "
-         "in de laatste 12 maanden, SDQ (ouder) ≥ 14 op tijdstip nul"),
-        ("strategieën / strategies", f"(a) start lichte ondersteuning binnen {p.grace_months} maanden; "
-         "(b) geen lichte ondersteuning tijdens de follow-up"),
-        ("toewijzing / assignment", "geëmuleerd met clone–censor–weight; IPCW uit gepoolde logistische modellen "
-         "(start lichte ondersteuning, verhuizing)"),
-        ("tijdstip nul / time zero", "datum van de JGZ-screening met het signaal"),
-        ("follow-up", f"tot eerste specialistische zorg, verhuizing (gecensureerd), overlijden (concurrerend), "
-         f"18 jaar, peildatum of τ = {p.tau_months} maanden"),
-        ("uitkomst / outcome", "eerste specialistische jeugdhulp (BIJ 02–04, 11–14, jeugdbescherming)"),
-        ("contrasten / contrasts", "RD(τ) (voorkomen) en RMST-verschil tot τ (uitstellen); "
-         f"95%-BI uit {pr.primary.n_boot_ok} bootstrapreplicaties op kindniveau"),
-        ("correctie / adjustment", "leeftijd, geslacht, SDQ-score, eenoudergezin, bijstand, wijk, eerdere lichte "
-         "ondersteuning, kalenderjaar"),
-    ]
-    return pd.DataFrame(items, columns=["onderdeel / item", "specificatie / specification"])
+    fill = {"grace": p.grace_months, "tau": p.tau_months, "n_boot": pr.primary.n_boot_ok}
+    keys = ("eligibility", "strategies", "assignment", "time_zero", "follow_up", "outcome", "contrasts", "adjustment")
+    items = [(t(f"t_{k}", lang), t(f"s_{k}", lang, **fill)) for k in keys]
+    return pd.DataFrame(items, columns=[t("item", lang), t("specification", lang)])
 
 
 def e_value_table(pr, lang: str = "nl") -> pd.DataFrame:
     rr = pr.primary.rr
-    return pd.DataFrame({"": ["risicoratio RR(τ) (95%-BI)" if lang == "nl" else "risk ratio RR(τ) (95% CI)",
-                              "E-waarde schatting" if lang == "nl" else "E-value, estimate",
-                              "E-waarde intervalgrens" if lang == "nl" else "E-value, CI limit"],
-                         "waarde": [fmt_ci(rr, 1, 2), f"{pr.e_value['estimate']:.2f}", f"{pr.e_value['ci_limit']:.2f}"]})
+    ev = pr.e_value
+    fmt = lambda x: "–" if x is None or not np.isfinite(x) else f"{x:.2f}"  # noqa: E731
+    return pd.DataFrame({"": [t("rr_ci", lang), t("e_estimate", lang), t("e_limit", lang)],
+                         t("value", lang): [fmt_ci(rr, 1, 2, lang=lang), fmt(ev["estimate"]), fmt(ev["ci_limit"])]})
 
 
 def header_markdown(pr, lang: str = "nl") -> str:
-    banner = SYNTHETIC_BANNER if pr.synthetic else ""
+    banner = synthetic_banner(lang) if pr.synthetic else ""
     p = pr.params
-    if lang == "nl":
-        return (f"{banner}**Gemeente:** {pr.name} ({p.municipality}) · τ = {p.tau_months} maanden · "
-                f"gratieperiode {p.grace_months} maanden · {pr.primary.n_boot_ok} bootstrapreplicaties · "
-                f"register-hash `{pr.registry_sha256[:12]}`")
-    return (f"{banner}**Municipality:** {pr.name} ({p.municipality}) · τ = {p.tau_months} months · "
-            f"grace period {p.grace_months} months · {pr.primary.n_boot_ok} bootstrap replicates · "
-            f"registry hash `{pr.registry_sha256[:12]}`")
+    return banner + t("header_2", lang, name=pr.name, code=p.municipality, tau=p.tau_months, grace=p.grace_months,
+                      n_boot=pr.primary.n_boot_ok, sha=pr.registry_sha256[:12])
 
 
 def landmark_table(pr, lang: str = "nl") -> pd.DataFrame:
     lm = pr.landmarks
     p = pr.params
     return pd.DataFrame({
-        ("landmarkleeftijd" if lang == "nl" else "landmark age"): lm["landmark_age"].map("{:.0f}".format),
-        ("n met lichte ondersteuning" if lang == "nl" else "n with light support"): [protect(v, p) for v in lm["n_exposed"]],
-        ("n zonder" if lang == "nl" else "n without"): [protect(v, p) for v in lm["n_unexposed"]],
-        "CIF met (%)": (lm["cif_exposed"] * 100).round(1), "CIF zonder (%)": (lm["cif_unexposed"] * 100).round(1),
-        "RD (procentpunt, 95%-BI)": [f"{r * 100:+.1f} ({lo * 100:+.1f} tot {hi * 100:+.1f})"
-                                      for r, lo, hi in zip(lm["rd"], lm["ci_low"], lm["ci_high"])]})
+        t("landmark_age", lang): lm["landmark_age"].map("{:.0f}".format),
+        t("n_exposed", lang): [protect(v, p) for v in lm["n_exposed"]],
+        t("n_unexposed", lang): [protect(v, p) for v in lm["n_unexposed"]],
+        t("cif_exposed", lang): (lm["cif_exposed"] * 100).round(1), t("cif_unexposed", lang): (lm["cif_unexposed"] * 100).round(1),
+        t("rd_pp_ci", lang): [fmt_ci({"estimate": r, "ci_low": lo, "ci_high": hi}, 100, 1, lang, "+")
+                              for r, lo, hi in zip(lm["rd"], lm["ci_low"], lm["ci_high"])]})
 
 
 def risk_table_age(pr, ages=(0, 2, 4, 6, 8, 10, 12, 14, 16, 18)) -> pd.DataFrame:
     """Children under observation, cumulative first specialist care and censorings by age, protected."""
     p = pr.params
-    t = pr.age_risk
-    rows = {}
-    labels = (("under observation", "onder observatie"), ("events", "eerste specialistische zorg"),
-              ("competing", "verhuisd/overleden"), ("censored", "gecensureerd"))
-    for col, (en, nl) in zip(("at_risk", "events", "competing", "censored"), labels):
-        rows[nl if p.lang == "nl" else en] = [protect(v, p) for v in t[col]]
-    return pd.DataFrame(rows, index=pd.Index(t["time"].astype(int), name="leeftijd" if p.lang == "nl" else "age")).T
+    tab = pr.age_risk
+    rows = {t(k, p.lang): [protect(v, p) for v in tab[col]]
+            for col, k in (("at_risk", "under_observation"), ("events", "events"), ("competing", "competing"),
+                           ("censored", "censored"))}
+    return pd.DataFrame(rows, index=pd.Index(tab["time"].astype(int), name=t("age", p.lang))).T

@@ -25,44 +25,8 @@ from . import disclosure as dc
 from .. import io
 from ..errors import WorkbenchError
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS, UNIT_FILE
-from ..study.verdict import TEXT as VERDICT_TEXT
-
-TITLES = {"nl": {"01_data_quality": "Bijlage 1 — Datakwaliteit", "02_survival": "Bijlage 2 — Uitstel of preventie",
-                 "03_sensitivity": "Bijlage 3 — Gevoeligheidsanalyses"},
-          "en": {"01_data_quality": "Appendix 1 — Data quality", "02_survival": "Appendix 2 — Delay or prevention",
-                 "03_sensitivity": "Appendix 3 — Sensitivity analyses"}}
-SHORT = {"nl": {"01_data_quality": "1 datakwaliteit", "02_survival": "2 uitstel of preventie",
-                "03_sensitivity": "3 gevoeligheid"},
-         "en": {"01_data_quality": "1 data quality", "02_survival": "2 delay or prevention",
-                "03_sensitivity": "3 sensitivity"}}
-WORDS = {
-    "nl": {"contents": "Inhoud", "provenance": "Herkomst", "commit": "git-commit", "dirty": "met niet-vastgelegde wijzigingen",
-           "clean": "schoon", "code": "code (SHA-256)", "seed": "seed", "params": "parameters",
-           "inputs": "invoerbestanden (SHA-256)", "packages": "pakketversies",
-           "index_title": "Lichte ondersteuning en specialistische jeugdhulp: alle gemeenten",
-           "index_intro": "Per gemeente het geschatte effect van een start met lichte ondersteuning binnen de "
-                          "gratieperiode na een signaal, vergeleken met geen lichte ondersteuning (geëmuleerde "
-                          "target trial). Gemeenten met te weinig gegevens tellen niet mee in de gepoolde schatting. "
-                          "Aantallen afgerond op 5, onder de 10 onderdrukt.",
-           "municipality": "gemeente", "children": "kinderen", "eligible": "geschikt", "rd": "RD(τ), procentpunt (95%-BI)",
-           "rmst": "RMST-verschil, maanden (95%-BI)", "verdict": "oordeel", "appendices": "bijlagen",
-           "pooled": "gepoold (random effects, Paule–Mandel)", "failed": "mislukt", "synthetic": "synthetisch",
-           "forest": "Risicoverschil per gemeente", "not_pooled": "Te weinig gemeenten met een schatting om te poolen.",
-           "heterogeneity": "heterogeniteit"},
-    "en": {"contents": "Contents", "provenance": "Provenance", "commit": "git commit", "dirty": "with uncommitted changes",
-           "clean": "clean", "code": "code (SHA-256)", "seed": "seed", "params": "parameters",
-           "inputs": "input files (SHA-256)", "packages": "package versions",
-           "index_title": "Light support and specialist youth care: all municipalities",
-           "index_intro": "Per municipality the estimated effect of starting light support within the grace period "
-                          "after a signal, against no light support (emulated target trial). Municipalities with "
-                          "insufficient data are left out of the pooled estimate. Counts rounded to 5, below 10 suppressed.",
-           "municipality": "municipality", "children": "children", "eligible": "eligible", "rd": "RD(τ), percentage points (95% CI)",
-           "rmst": "RMST difference, months (95% CI)", "verdict": "verdict", "appendices": "appendices",
-           "pooled": "pooled (random effects, Paule–Mandel)", "failed": "failed", "synthetic": "synthetic",
-           "forest": "Risk difference per municipality", "not_pooled": "Too few municipalities with an estimate to pool.",
-           "heterogeneity": "heterogeneity"},
-}
-
+from ..registry.schema import FORMAT
+from .i18n import WORDS, t, table_name, verdict_text, verdict_word
 
 class DisclosureRefused(WorkbenchError):
     """The scan found something that may not be published; nothing was published."""
@@ -86,9 +50,14 @@ class Published:
 # --- appendices ---------------------------------------------------------------------------
 
 def _drop_other_language(nb, lang: str):
-    """Cells tagged ``lang-nl`` or ``lang-en`` appear only in their own language."""
+    """Cells tagged ``lang-nl`` or ``lang-en`` appear only in their own language; what a kernel
+    wrote to stderr (warnings, in English) is for the researcher, not for the reader."""
     other = "lang-en" if lang == "nl" else "lang-nl"
     nb.cells = [c for c in nb.cells if other not in c.get("metadata", {}).get("tags", [])]
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.outputs = [o for o in c.get("outputs", []) if not (o.get("output_type") == "stream"
+                                                                  and o.get("name") == "stderr")]
     return nb
 
 
@@ -97,23 +66,50 @@ def _toc(body: str, lang: str) -> str:
     for level, hid, inner in re.findall(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', body, re.S):
         text = re.sub(r"<[^>]+>", "", re.sub(r'<a class="anchor-link".*?</a>', "", inner)).strip()
         items.append(f'<li class="toc-h{level}"><a href="#{html.escape(hid, quote=True)}">{text}</a></li>')
-    items.append(f'<li class="toc-h2"><a href="#provenance">{WORDS[lang]["provenance"]}</a></li>')
+    items.append(f'<li class="toc-h2"><a href="#provenance">{t("provenance", lang)}</a></li>')
     return (f'<nav id="toc" aria-label="{WORDS[lang]["contents"]}"><h2>{WORDS[lang]["contents"]}</h2>'
             f'<ul>{"".join(items)}</ul></nav>')
+
+
+def file_roles(names, lang: str) -> list[str]:
+    """What each input file is, in words, never the municipality's own file name (which may say
+    anything, a BSN included): a table of the format, the delivery's metadata, or "other file k"."""
+    known = {"delivery.yml": "file_delivery", "mapping.yml": "file_mapping", "ground_truth.json": "file_ground_truth"}
+    out, k = [], 0
+    for name in names:
+        stem = Path(name).stem
+        if Path(name).parent == Path(".") and stem in FORMAT.tables:
+            out.append(table_name(stem, lang))
+        elif name in known:
+            out.append(t(known[name], lang))
+        else:
+            k += 1
+            out.append(t("file_other", lang, i=k))
+    return out
+
+
+def _param_value(key: str, v, lang: str) -> str:
+    if key == "light_types":
+        from .i18n import provider_type
+        return ", ".join(provider_type(x, lang) for x in v)
+    return str(v)
 
 
 def provenance_html(prov: dict, lang: str) -> str:
     w = WORDS[lang]
     e = html.escape
     dirty = w["dirty"] if prov.get("git_dirty") else w["clean"]
-    inputs = "".join(f"<li><code>{e(k)}</code> <code>{e(v)}</code></li>" for k, v in prov.get("input_files_sha256", {}).items())
+    files = prov.get("input_files_sha256", {})
+    roles = sorted(zip(file_roles(sorted(files), lang), [files[k] for k in sorted(files)]))
+    inputs = "".join(f"<li>{e(r)}: <code>{e(v)}</code></li>" for r, v in roles)
     packages = ", ".join(f"{e(k)} {e(str(v))}" for k, v in prov.get("packages", {}).items())
-    params = e(json.dumps(prov.get("parameters", {}), ensure_ascii=False, sort_keys=True))
+    params = "; ".join(f"{e(w.get('p_' + k, k))}: {e(_param_value(k, v, lang))}"
+                       for k, v in sorted(prov.get("parameters", {}).items()))
     return (f'<section id="provenance"><h2>{w["provenance"]}</h2><dl>'
             f'<dt>{w["commit"]}</dt><dd><code>{e(str(prov.get("git_commit")))}</code> ({dirty})</dd>'
             f'<dt>{w["code"]}</dt><dd><code>{e(str(prov.get("code_sha256")))}</code></dd>'
             f'<dt>{w["seed"]}</dt><dd><code>{e(str(prov.get("seed")))}</code></dd>'
-            f'<dt>{w["params"]}</dt><dd><code>{params}</code></dd>'
+            f'<dt>{w["params"]}</dt><dd>{params}</dd>'
             f'<dt>{w["inputs"]}</dt><dd><ul>{inputs}</ul></dd>'
             f'<dt>{w["packages"]}</dt><dd>{packages}</dd></dl></section>')
 
@@ -136,6 +132,7 @@ def render_appendix(nb_path: Path, title: str, lang: str, prov: dict) -> str:
     body, _ = exporter.from_notebook_node(nb)
     if "<main>" not in body or "</main>" not in body:
         raise WorkbenchError(f"{nb_path}: unexpected HTML from nbconvert (no <main>)")
+    body = body.replace('alt="No description has been provided for this image"', f'alt="{t("figure", lang)}"')
     main = body.split("<main>", 1)[1]
     body = body.replace("</head>", _STYLE + "</head>", 1)
     body = body.replace("<main>", "<main>" + _toc(main, lang), 1)
@@ -150,6 +147,14 @@ def _ci(d: dict | None, scale: float, nd: int) -> str:
         return "–"
     f = lambda x: "–" if x is None else f"{x * scale:+.{nd}f}"  # noqa: E731
     return f"{f(d['estimate'])} ({f(d.get('ci_low'))} … {f(d.get('ci_high'))})"
+
+
+def _rejected(v: dict | None) -> str:
+    """Rejected rows of a municipality as published: the protected count and its share."""
+    if not v:
+        return "–"
+    n, share = v.get("rejected"), v.get("rejected_share")
+    return html.escape(str(n)) + (f" ({100 * share:.1f}%)" if share is not None else "")
 
 
 def pooled_estimate(results: dict[str, dict]) -> dict | None:
@@ -193,14 +198,14 @@ def forest_png(results: dict[str, dict], names: dict[str, str], pooled: dict | N
         e, lo, hi = (100 * pooled[k] for k in ("estimate", "ci_low", "ci_high"))
         ax.fill([lo, e, hi, e], [1, 1.25, 1, 0.75], color="#c0504d")
         labels_y = list(ys) + [1]
-        labels = labels + [WORDS[lang]["pooled"].split(" (")[0]]
+        labels = labels + [t("pooled_short", lang)]
     else:
         labels_y = list(ys)
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set_yticks(labels_y, labels)
     ax.set_ylim(0.4, len(codes) + 1.6)
-    ax.set_xlabel("RD(τ) (procentpunt)" if lang == "nl" else "RD(τ) (percentage points)")
-    ax.set_title(WORDS[lang]["forest"])
+    ax.set_xlabel(t("rd_pct", lang))
+    ax.set_title(t("forest", lang))
     fig.tight_layout()
     buf = _io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
@@ -218,27 +223,29 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
     for c, r in results.items():
         flow = r.get("flow", {})
         v = r.get("verdict", "")
-        links = " · ".join(f'<a href="{e(p)}">{e(SHORT[lang][Path(p).stem])}</a>'
+        links = " · ".join(f'<a href="{e(p)}">{e(t("short_" + Path(p).stem, lang))}</a>'
                            + (f' (<a href="{e(p[:-5])}.pdf">pdf</a>)' if p in pdfs else "")
                            for p in appendices.get(c, []))
         links += f' · <a href="{e(c)}/results.json">results.json</a>'
         synth = f' <span class="synth">({w["synthetic"]})</span>' if r.get("synthetic") else ""
         rows.append(f"<tr><th>{e(c)} {e(names[c])}{synth}</th><td>{e(str(flow.get('registered_children', '–')))}</td>"
-                    f"<td>{e(str(flow.get('eligible', '–')))}</td><td>{_ci(r['primary']['rd_tau'], 100, 1)}</td>"
+                    f"<td>{e(str(flow.get('eligible', '–')))}</td><td>{_rejected(r.get('validation'))}</td>"
+                    f"<td>{_ci(r['primary']['rd_tau'], 100, 1)}</td>"
                     f"<td>{_ci(r['primary']['rmst_diff_months'], 1, 2)}</td>"
-                    f"<td title=\"{e(VERDICT_TEXT.get(v, {}).get(lang, '').replace('**', ''))}\"><strong>{e(v)}</strong></td><td>{links}</td></tr>")
+                    f"<td title=\"{e(verdict_text(v, lang).replace('**', ''))}\"><strong>{e(verdict_word(v, lang))}</strong></td><td>{links}</td></tr>")
     for c, why in failed.items():
-        rows.append(f'<tr class="failed"><th>{e(c)}</th><td colspan="5">{w["failed"]}: {e(why)}</td><td></td></tr>')
+        rows.append(f'<tr class="failed"><th>{e(c)}</th><td colspan="6">{w["failed"]}: {e(why)}</td><td></td></tr>')
     if pooled:
         het = f'{w["heterogeneity"]}: I² = {100 * pooled["i2"]:.0f}%, τ² = {pooled["tau2"]:.5f}'
-        rows.append(f'<tr class="pooled"><th>{w["pooled"]}</th><td></td><td></td><td>{_ci(pooled, 100, 1)}</td>'
+        rows.append(f'<tr class="pooled"><th>{w["pooled"]}</th><td></td><td></td><td></td><td>{_ci(pooled, 100, 1)}</td>'
                     f"<td></td><td>{e(het)}</td><td></td></tr>")
     png = base64.b64encode(forest_png(results, names, pooled, lang)).decode() if results else ""
     figure = (f'<figure><img id="forest" alt="{w["forest"]}" src="data:image/png;base64,{png}">'
               f'<figcaption>{w["forest"]}</figcaption></figure>' if png else "")
     note = "" if pooled else f"<p>{w['not_pooled']}</p>"
-    head = (f"<tr><th>{w['municipality']}</th><th>{w['children']}</th><th>{w['eligible']}</th><th>{w['rd']}</th>"
-            f"<th>{w['rmst']}</th><th>{w['verdict']}</th><th>{w['appendices']}</th></tr>")
+    head = (f"<tr><th>{w['municipality']}</th><th>{w['children']}</th><th>{w['eligible_short']}</th>"
+            f"<th>{w['rejected_rows']}</th><th>{w['rd_index']}</th>"
+            f"<th>{w['rmst_index']}</th><th>{w['verdict']}</th><th>{w['appendices']}</th></tr>")
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{w['index_title']}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}}
@@ -326,7 +333,7 @@ def publish(reports: Path, out: Path | None = None, *, processed: Path, lang: st
         items = [(c, n) for c in results for n in NOTEBOOKS]
         for c, name in (progress(items, total=len(items)) if progress else items):
             prov = results[c].get("provenance", {})
-            text = render_appendix(reports / c / f"{name}.ipynb", f"{TITLES[lang][name]} — {c}", lang, prov)
+            text = render_appendix(reports / c / f"{name}.ipynb", f"{t('title_' + name, lang)} — {c}", lang, prov)
             written.append(io.write_text(stage / c / f"{name}.html", text))
             appendices.setdefault(c, []).append(f"{c}/{name}.html")
             if pdf:

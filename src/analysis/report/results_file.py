@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..registry.validate import ESSENTIAL
 from ..study.params import AnalysisParams
 from ..study.results import PrimaryResults, TrialResult
 from . import disclosure as dc
@@ -32,7 +33,20 @@ def _protect_flow(flow: dict, p: AnalysisParams) -> dict:
     return out
 
 
-def results_json(pr: PrimaryResults, sens: dict | None) -> dict:
+def validation_summary(quality: dict, p: AnalysisParams) -> dict:
+    """Rows read and rejected, in total and per essential table, after disclosure control; the
+    share is computed from the published (rounded) counts."""
+    def block(rows_in, rejected):
+        prot = _protect_flow({"rows_in": rows_in, "rejected": rejected}, p)
+        share = (prot["rejected"] / prot["rows_in"] if isinstance(prot["rejected"], int)
+                 and isinstance(prot["rows_in"], int) and prot["rows_in"] else None)
+        return {**prot, "rejected_share": share}
+    return {**block(quality["rows_in"], quality["rejected"]),
+            "tables": {n: block(quality["tables"][n]["rows_in"], quality["tables"][n]["rejected"])
+                       for n in ESSENTIAL if n in quality["tables"]}}
+
+
+def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = None) -> dict:
     """The protocol's results.json: aggregate numbers only, counts after disclosure control."""
     p, t = pr.params, pr.primary
     hr = lambda c: c.get("hr") if "hr" in c else {"error": c.get("error")}  # noqa: E731
@@ -54,6 +68,8 @@ def results_json(pr: PrimaryResults, sens: dict | None) -> dict:
                       ).to_dict("records")},
         "e_value": pr.e_value, "verdict": t.verdict,
     }
+    if quality is not None:
+        out["validation"] = validation_summary(quality, p)
     if sens:
         out["sensitivity"] = {k: ({"label": v.label, "rd_tau": v.ci["rd_tau"],
                                    "rmst_diff_months": v.ci["rmst_diff_months"], "verdict": v.verdict}

@@ -264,7 +264,7 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
             params = model(**ap.as_papermill()).as_papermill()
         execute(name, params, u.folder, u.code, timeout=u.cell_timeout)
     try:
-        out = results_json(primary_analysis(ap), sensitivity_analysis(ap))
+        out = results_json(primary_analysis(ap), sensitivity_analysis(ap), result.quality())
         out["provenance"] = provenance(inputs, ap.analysis_key(), ap.seed)
         io.write_json(u.folder / "results.json", out)
     except Exception as exc:

@@ -1,34 +1,13 @@
-"""From estimates to the protocol's verdict, and E-values (VanderWeele & Ding 2017)."""
+"""From estimates to the protocol's verdict, and E-values (VanderWeele & Ding 2017).
+
+The verdict is a code; its words in Dutch and English are in :mod:`analysis.report.i18n`.
+"""
 from __future__ import annotations
 
 import math
 from typing import Literal
 
 Verdict = Literal["prevents", "delays", "more_specialist_care", "no_detectable_effect", "insufficient_data"]
-
-TEXT = {
-    "prevents": {"nl": "Lichte ondersteuning **voorkomt** specialistische jeugdhulp: binnen de horizon is het "
-                       "risico kleiner bij start van lichte ondersteuning.",
-                 "en": "Light support **prevents** specialist youth care: within the horizon the risk is lower "
-                       "when light support starts."},
-    "delays": {"nl": "Lichte ondersteuning **stelt** specialistische jeugdhulp **uit**: het risico binnen de "
-                     "horizon verschilt niet aantoonbaar, maar kinderen blijven langer zonder specialistische zorg.",
-               "en": "Light support **delays** specialist youth care: the risk within the horizon does not differ "
-                     "detectably, but children stay longer without specialist care."},
-    "more_specialist_care": {"nl": "Na start van lichte ondersteuning is er **meer** specialistische jeugdhulp "
-                                   "(bijvoorbeeld omdat het wijkteam doorverwijst).",
-                             "en": "After light support starts there is **more** specialist youth care "
-                                   "(for instance because the neighbourhood team refers)."},
-    "no_detectable_effect": {"nl": "Er is **geen aantoonbaar effect** van lichte ondersteuning op specialistische "
-                                   "jeugdhulp; de onzekerheid staat bij de schattingen.",
-                             "en": "There is **no detectable effect** of light support on specialist youth care; "
-                                   "the uncertainty is shown with the estimates."},
-    "insufficient_data": {"nl": "Er zijn **te weinig gegevens** voor een uitspraak (minder dan 50 kinderen of "
-                                "minder dan 10 gebeurtenissen in een arm).",
-                          "en": "There are **too few data** for a statement (fewer than 50 children or fewer than "
-                                "10 events in an arm)."},
-}
-
 
 def verdict(rd: dict, rmst: dict, n_eligible: int, events_a: int, events_b: int) -> Verdict:
     """The protocol's rules on the 95 % intervals of RD(τ) and of the RMST difference."""

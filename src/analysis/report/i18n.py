@@ -1,0 +1,381 @@
+"""Every word a reader sees, in Dutch and English: one translation table for the whole report.
+
+Tables, figures, the index and the provenance block take their labels from here; the format's own
+names (tables, columns, rules, provider types) come from its definition (``format_v1.yaml``), which
+carries both languages. No raw code or column name reaches a reader: :func:`label` turns an
+internal key into words, and :func:`relabel` does so for a table's index and columns.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+
+from ..registry.schema import FORMAT
+
+Lang = Literal["nl", "en"]
+LANGS = ("nl", "en")
+
+# --- the verdict ----------------------------------------------------------------------------
+
+VERDICT_WORDS = {
+    "prevents": {"nl": "voorkomt", "en": "prevents"},
+    "delays": {"nl": "stelt uit", "en": "delays"},
+    "more_specialist_care": {"nl": "meer specialistische zorg", "en": "more specialist care"},
+    "no_detectable_effect": {"nl": "geen aantoonbaar effect", "en": "no detectable effect"},
+    "insufficient_data": {"nl": "te weinig gegevens", "en": "insufficient data"},
+}
+
+VERDICT_TEXT = {
+    "prevents": {"nl": "Lichte ondersteuning **voorkomt** specialistische jeugdhulp: binnen de horizon is het "
+                       "risico kleiner bij start van lichte ondersteuning.",
+                 "en": "Light support **prevents** specialist youth care: within the horizon the risk is lower "
+                       "when light support starts."},
+    "delays": {"nl": "Lichte ondersteuning **stelt** specialistische jeugdhulp **uit**: het risico binnen de "
+                     "horizon verschilt niet aantoonbaar, maar kinderen blijven langer zonder specialistische zorg.",
+               "en": "Light support **delays** specialist youth care: the risk within the horizon does not differ "
+                     "detectably, but children stay longer without specialist care."},
+    "more_specialist_care": {"nl": "Na start van lichte ondersteuning is er **meer** specialistische jeugdhulp "
+                                   "(bijvoorbeeld omdat het wijkteam doorverwijst).",
+                             "en": "After light support starts there is **more** specialist youth care "
+                                   "(for instance because the neighbourhood team refers)."},
+    "no_detectable_effect": {"nl": "Er is **geen aantoonbaar effect** van lichte ondersteuning op specialistische "
+                                   "jeugdhulp; de onzekerheid staat bij de schattingen.",
+                             "en": "There is **no detectable effect** of light support on specialist youth care; "
+                                   "the uncertainty is shown with the estimates."},
+    "insufficient_data": {"nl": "Er zijn **te weinig gegevens** voor een uitspraak (minder dan 50 kinderen of "
+                                "minder dan 10 gebeurtenissen in een arm).",
+                          "en": "There are **too few data** for a statement (fewer than 50 children or fewer than "
+                                "10 events in an arm)."},
+}
+
+
+def verdict_word(code: str, lang: Lang) -> str:
+    return VERDICT_WORDS.get(code, {}).get(lang, code)
+
+
+def verdict_text(code: str, lang: Lang) -> str:
+    return VERDICT_TEXT.get(code, {}).get(lang, "")
+
+
+# --- the words -------------------------------------------------------------------------------
+
+WORDS: dict[str, dict[str, str]] = {
+    "nl": {
+        # general
+        "to": "tot", "count": "aantal", "figure": "figuur", "estimate_ci": "schatting (95%-BI)", "value": "waarde", "step": "stap", "month": "maand",
+        "age": "leeftijd", "age_years": "leeftijd (jaren)", "year": "jaar", "item": "onderdeel",
+        "specification": "specificatie", "model": "model", "hr_ci": "HR (95%-BI)", "analysis": "analyse",
+        "verdict": "oordeel", "not_estimable": "niet te schatten", "too_few_data": "te weinig gegevens",
+        "no_rejected_rows": "Geen afgewezen rijen.", "synthetic_banner":
+            "> **SYNTHETISCHE DATA** — verzonnen kinderen in een verzonnen gemeente; geen echte personen.\n\n",
+        # appendix 1: delivery, dates, linkage, reach, completeness
+        "rows_in": "rijen ingelezen", "accepted": "geaccepteerd", "rejected": "afgewezen",
+        "merged_rows": "samengevoegd (overlap)", "episodes_after_merge": "trajecten na samenvoegen",
+        "episodes": "trajecten", "open_at_extract": "lopend op de peildatum",
+        "started_before_window": "gestart vóór de registratieperiode", "request_after_start": "aanmelding na de start",
+        "children": "kinderen", "with_light_before": "met lichte ondersteuning ervoor",
+        "pct": "aandeel (%)", "pct_light": "lichte ondersteuning (%)", "pct_specialist": "specialistische jeugdhulp (%)",
+        "age_group": "leeftijdsgroep", "provider_type": "soort aanbieder", "table": "tabel", "column": "kolom",
+        "filled_pct": "gevuld (%)", "rule": "regel",
+        # appendix 2: flow
+        "registered_children": "kinderen in het register",
+        "prevalent_users_excluded": "uitgesloten: al specialistische zorg vóór instroom",
+        "no_time_at_risk": "uitgesloten: geen tijd onder risico",
+        "children_at_risk": "kinderen onder risico (beschrijvende analyses)",
+        "events_specialist": "eerste specialistische zorg", "ended_moved_out": "einde: verhuisd",
+        "ended_died": "einde: overleden", "ended_age_18": "einde: 18 jaar", "ended_extract": "einde: peildatum",
+        "signals": "SDQ-signalen (≥ 14)", "signals_age_4_16": "… op leeftijd 4–16",
+        "signals_without_prior_specialist_care": "… zonder eerdere specialistische zorg",
+        "signals_while_resident": "… terwijl woonachtig in de gemeente",
+        "signals_without_recent_light_support": "… zonder lichte ondersteuning in de 12 maanden ervoor",
+        "eligible": "geschikt voor de trial (eerste signaal per kind)",
+        # appendix 2: trial
+        "cif_a": "CIF arm a: start binnen gratieperiode (%)", "cif_b": "CIF arm b: geen lichte ondersteuning (%)",
+        "rd_pp": "risicoverschil RD(τ) (procentpunt)", "rmst_months": "RMST-verschil (maanden zonder specialistische zorg)",
+        "rr": "risicoratio RR(τ)", "rr_ci": "risicoratio RR(τ) (95%-BI)", "at_risk_arm": "onder risico, arm {arm}",
+        "arm": "arm {arm}", "arm_a": "a: start binnen {grace} mnd", "arm_b": "b: geen lichte ondersteuning",
+        "all": "totaal", "boys": "jongens", "girls": "meisjes",
+        "months_since_signal": "maanden sinds het signaal", "cum_incidence": "cumulatieve incidentie (%)",
+        "age_title": "Eerste specialistische jeugdhulp naar leeftijd",
+        "arms_title": "Specialistische jeugdhulp per arm (gewogen)",
+        "under_observation": "onder observatie", "events": "eerste specialistische zorg",
+        "competing": "verhuisd/overleden", "censored": "gecensureerd",
+        "cox_tv": "tijdsafhankelijke Cox (blootstelling {lag} dagen vertraagd)",
+        "cox_naive": "naïeve ooit/nooit-vergelijking (immortal-time bias!)",
+        "primary": "primair", "landmark": "landmark {age} jaar", "landmark_age": "landmarkleeftijd",
+        "n_exposed": "n met lichte ondersteuning", "n_unexposed": "n zonder",
+        "cif_exposed": "CIF met (%)", "cif_unexposed": "CIF zonder (%)", "rd_pp_ci": "RD (procentpunt, 95%-BI)",
+        "rd_pct": "RD(τ) (procentpunt)", "rmst_diff_months": "RMST-verschil (maanden)",
+        "lag_days": "vertraging (dagen)", "e_estimate": "E-waarde van de schatting", "e_limit": "E-waarde van de intervalgrens",
+        "cured_fraction": "fractie zonder specialistische zorg binnen τ (‘genezen’)",
+        "latency_median_months": "mediane tijd tot specialistische zorg bij de anderen (maanden)",
+        "latency_time_ratio": "tijdsratio (arm a ten opzichte van arm b)",
+        "smd_unweighted": "arm {arm}, ongewogen", "smd_weighted": "arm {arm}, gewogen",
+        "smd": "gestandaardiseerd verschil (SMD)", "rd_axis": "risicoverschil (procentpunt, 95%-BI)",
+        "weight_axis": "gewicht (percentielen 1–5–25–50–75–95–99)",
+        # balance variables
+        "var_age": "leeftijd", "var_male": "jongen", "var_sdq": "SDQ-score", "var_one_parent": "eenoudergezin",
+        "var_benefit": "bijstandshuishouden", "var_prior_light": "eerder lichte ondersteuning",
+        "var_year": "kalenderjaar",
+        # sensitivity analyses (by key)
+        "sens_grace_0": "gratieperiode 0 maanden", "sens_grace_6": "gratieperiode 6 maanden",
+        "sens_moved_competing": "verhuizing als concurrerende gebeurtenis",
+        "sens_truncated_1_99": "gewichten afgekapt op het 1e/99e percentiel",
+        "sens_wijkteam_cjg": "lichte ondersteuning = alleen wijkteam/CJG",
+        # TARGET table
+        "t_eligibility": "geschiktheid", "t_strategies": "strategieën", "t_assignment": "toewijzing",
+        "t_time_zero": "tijdstip nul", "t_follow_up": "follow-up", "t_outcome": "uitkomst", "t_contrasts": "contrasten",
+        "t_adjustment": "correctie voor",
+        "s_eligibility": "woonachtig, 4–16 jaar, nooit specialistische zorg, geen lichte ondersteuning in de laatste "
+                         "12 maanden, SDQ (ouder) ≥ 14 op tijdstip nul",
+        "s_strategies": "(a) start lichte ondersteuning binnen {grace} maanden; (b) geen lichte ondersteuning "
+                        "tijdens de follow-up",
+        "s_assignment": "geëmuleerd met clone–censor–weight; gewichten (IPCW) uit gepoolde logistische modellen "
+                        "(start lichte ondersteuning, verhuizing)",
+        "s_time_zero": "datum van de JGZ-screening met het signaal",
+        "s_follow_up": "tot eerste specialistische zorg, verhuizing (gecensureerd), overlijden (concurrerend), "
+                       "18 jaar, peildatum of τ = {tau} maanden",
+        "s_outcome": "eerste specialistische jeugdhulp (BIJ-hulpvorm 02–04, 11–14, jeugdbescherming)",
+        "s_contrasts": "RD(τ) (voorkomen) en RMST-verschil tot τ (uitstellen); 95%-BI uit {n_boot} "
+                       "bootstrapreplicaties op kindniveau",
+        "s_adjustment": "leeftijd, geslacht, SDQ-score, eenoudergezin, bijstand, wijk, eerdere lichte "
+                        "ondersteuning, kalenderjaar",
+        # publish: index and provenance
+        "contents": "Inhoud", "provenance": "Herkomst", "commit": "git-commit", "dirty": "met niet-vastgelegde wijzigingen",
+        "clean": "schoon", "code": "code (SHA-256)", "seed": "seed", "params": "parameters",
+        "inputs": "invoerbestanden (SHA-256)", "packages": "pakketversies", "protocol": "analyseprotocol",
+        "index_title": "Lichte ondersteuning en specialistische jeugdhulp: alle gemeenten",
+        "index_intro": "Per gemeente het geschatte effect van een start met lichte ondersteuning binnen de "
+                       "gratieperiode na een signaal, vergeleken met geen lichte ondersteuning (geëmuleerde "
+                       "target trial). Gemeenten met te weinig gegevens tellen niet mee in de gepoolde schatting. "
+                       "Aantallen afgerond op 5, onder de 10 onderdrukt.",
+        "municipality": "gemeente", "eligible_short": "geschikt", "rd_index": "RD(τ), procentpunt (95%-BI)",
+        "rmst_index": "RMST-verschil, maanden (95%-BI)", "appendices": "bijlagen",
+        "rejected_rows": "afgewezen rijen", "pooled": "gepoold (random effects, Paule–Mandel)", "pooled_short": "gepoold",
+        "failed": "mislukt", "synthetic": "synthetisch", "forest": "Risicoverschil per gemeente",
+        "not_pooled": "Te weinig gemeenten met een schatting om te poolen.", "heterogeneity": "heterogeniteit",
+        "title_01_data_quality": "Bijlage 1 — Datakwaliteit", "title_02_survival": "Bijlage 2 — Uitstel of preventie",
+        "title_03_sensitivity": "Bijlage 3 — Gevoeligheidsanalyses",
+        "short_01_data_quality": "1 datakwaliteit", "short_02_survival": "2 uitstel of preventie",
+        "short_03_sensitivity": "3 gevoeligheid",
+        "file_delivery": "leveringsgegevens", "file_mapping": "mapping van de eigen export",
+        "file_other": "overig bestand {i}", "file_ground_truth": "ware effecten (synthetisch register)",
+        # parameters (provenance block)
+        "p_municipality": "gemeente", "p_grace_months": "gratieperiode (maanden)", "p_tau_months": "horizon τ (maanden)",
+        "p_lag_days": "vertraging blootstelling (dagen)", "p_n_boot": "bootstrapreplicaties",
+        "p_n_boot_sensitivity": "bootstrapreplicaties per gevoeligheidsanalyse", "p_seed": "seed",
+        "p_light_types": "soorten lichte ondersteuning", "p_min_cell": "onderdrukkingsgrens",
+        "p_round_to": "afronden op", "p_lang": "taal",
+        "fig_year": 'jaar',
+        "fig_episodes": 'gestarte trajecten',
+        "fig_filled": 'gevuld (%)',
+        "fig_share_light": '% met lichte ondersteuning vóór eerste specialistische zorg',
+        "fig_reach_light": 'lichte ondersteuning',
+        "fig_reach_spec": 'specialistische jeugdhulp',
+        "fig_pct_children": '% van de kinderen in de gemeente',
+        "fig_rows": 'afgewezen rijen',
+        "fig_coverage": 'Geregistreerde starts van lichte ondersteuning per soort aanbieder',
+        "fig_completeness": 'Volledigheid per kolom (geaccepteerde rijen)',
+        "fig_linkage": 'Koppeling: lichte ondersteuning geregistreerd vóór de eerste specialistische zorg',
+        "fig_reach": 'Bereik per jaar en leeftijdsgroep',
+        "fig_rejected": 'Afgewezen rijen per regel',
+        "fig_suppressed": 'ontbrekende punten: minder dan 10 kinderen (onderdrukt)',
+        # paragraphs
+        "header_1": "**Gemeente:** {name} ({code}) · **registratieperiode:** {start} t/m {end}. Aantallen onder "
+                    "de 10 zijn onderdrukt (`<10`), overige afgerond op 5.",
+        "header_2": "**Gemeente:** {name} ({code}) · τ = {tau} maanden · gratieperiode {grace} maanden · "
+                    "{n_boot} bootstrapreplicaties · register-hash `{sha}`",
+        "plain": "We volgden kinderen van 4 tot en met 16 jaar bij wie de jeugdgezondheidszorg met de SDQ een "
+                 "signaal afgaf en die nog geen specialistische jeugdhulp hadden gehad. Als al deze kinderen binnen "
+                 "{grace} maanden lichte ondersteuning zouden krijgen, zou naar schatting {a}% binnen {years} jaar "
+                 "specialistische jeugdhulp krijgen; als geen van hen lichte ondersteuning kreeg, {b}%. Het verschil "
+                 "is {rd} procentpunt (95%-betrouwbaarheidsinterval {rd_lo} tot {rd_hi}). Gemiddeld blijven "
+                 "kinderen met lichte ondersteuning {rm} maanden langer zonder specialistische zorg (95%-BI {rm_lo} "
+                 "tot {rm_hi}). Dit is een observationele studie: de schatting veronderstelt dat de gemeten "
+                 "kenmerken (leeftijd, geslacht, SDQ-score, gezin, bijstand, wijk, eerdere ondersteuning, jaar) de "
+                 "keuze voor lichte ondersteuning verklaren; de E-waarde in bijlage 3 laat zien hoe sterk ongemeten "
+                 "verstoring zou moeten zijn om de uitkomst te verklaren.",
+        "protocol_link": "Analyseprotocol: [docs/analysis-protocol.md]({url}).",
+    },
+    "en": {
+        "to": "to", "count": "count", "figure": "figure", "estimate_ci": "estimate (95% CI)", "value": "value", "step": "step", "month": "month",
+        "age": "age", "age_years": "age (years)", "year": "year", "item": "item", "specification": "specification",
+        "model": "model", "hr_ci": "HR (95% CI)", "analysis": "analysis", "verdict": "verdict",
+        "not_estimable": "not estimable", "too_few_data": "too few data", "no_rejected_rows": "No rejected rows.",
+        "synthetic_banner": "> **SYNTHETIC DATA** — made-up children in a made-up municipality; no real persons.\n\n",
+        "rows_in": "rows read", "accepted": "accepted", "rejected": "rejected", "merged_rows": "merged (overlap)",
+        "episodes_after_merge": "episodes after merging", "episodes": "episodes", "open_at_extract": "open at the extract date",
+        "started_before_window": "started before the registration window", "request_after_start": "request after the start",
+        "children": "children", "with_light_before": "with light support before", "pct": "share (%)",
+        "pct_light": "light support (%)", "pct_specialist": "specialist youth care (%)", "age_group": "age group",
+        "provider_type": "provider type", "table": "table", "column": "column", "filled_pct": "filled (%)",
+        "rule": "rule",
+        "registered_children": "children in the registry", "prevalent_users_excluded": "excluded: specialist care before entry",
+        "no_time_at_risk": "excluded: no time at risk", "children_at_risk": "children at risk (descriptive analyses)",
+        "events_specialist": "first specialist care", "ended_moved_out": "ended: moved out", "ended_died": "ended: died",
+        "ended_age_18": "ended: age 18", "ended_extract": "ended: extract date", "signals": "SDQ signals (≥ 14)",
+        "signals_age_4_16": "… at age 4–16", "signals_without_prior_specialist_care": "… without earlier specialist care",
+        "signals_while_resident": "… while living in the municipality",
+        "signals_without_recent_light_support": "… without light support in the 12 months before",
+        "eligible": "eligible for the trial (first signal per child)",
+        "cif_a": "CIF arm a: start within grace period (%)", "cif_b": "CIF arm b: no light support (%)",
+        "rd_pp": "risk difference RD(τ) (percentage points)", "rmst_months": "RMST difference (specialist-care-free months)",
+        "rr": "risk ratio RR(τ)", "rr_ci": "risk ratio RR(τ) (95% CI)", "at_risk_arm": "at risk, arm {arm}",
+        "arm": "arm {arm}", "arm_a": "a: start within {grace} months", "arm_b": "b: no light support",
+        "all": "all", "boys": "boys", "girls": "girls", "months_since_signal": "months since the signal",
+        "cum_incidence": "cumulative incidence (%)", "age_title": "First specialist youth care by age",
+        "arms_title": "Specialist youth care per arm (weighted)", "under_observation": "under observation",
+        "events": "first specialist care", "competing": "moved out/died", "censored": "censored",
+        "cox_tv": "time-varying Cox (exposure lagged {lag} days)",
+        "cox_naive": "naive ever/never comparison (immortal-time bias!)", "primary": "primary",
+        "landmark": "landmark {age} years", "landmark_age": "landmark age", "n_exposed": "n with light support",
+        "n_unexposed": "n without", "cif_exposed": "CIF with (%)", "cif_unexposed": "CIF without (%)",
+        "rd_pp_ci": "RD (percentage points, 95% CI)", "rd_pct": "RD(τ) (percentage points)",
+        "rmst_diff_months": "RMST difference (months)", "lag_days": "lag (days)",
+        "e_estimate": "E-value of the estimate", "e_limit": "E-value of the CI limit",
+        "cured_fraction": "fraction without specialist care within τ (‘cured’)",
+        "latency_median_months": "median time to specialist care in the others (months)",
+        "latency_time_ratio": "time ratio (arm a relative to arm b)",
+        "smd_unweighted": "arm {arm}, unweighted", "smd_weighted": "arm {arm}, weighted",
+        "smd": "standardised mean difference (SMD)", "rd_axis": "risk difference (percentage points, 95% CI)",
+        "weight_axis": "weight (percentiles 1–5–25–50–75–95–99)",
+        "var_age": "age", "var_male": "boy", "var_sdq": "SDQ score", "var_one_parent": "one-parent household",
+        "var_benefit": "benefit-dependent household", "var_prior_light": "earlier light support",
+        "var_year": "calendar year",
+        "sens_grace_0": "grace period 0 months", "sens_grace_6": "grace period 6 months",
+        "sens_moved_competing": "moving out as a competing event",
+        "sens_truncated_1_99": "weights truncated at the 1st/99th percentile",
+        "sens_wijkteam_cjg": "light support = neighbourhood team/CJG only",
+        "t_eligibility": "eligibility", "t_strategies": "strategies", "t_assignment": "assignment",
+        "t_time_zero": "time zero", "t_follow_up": "follow-up", "t_outcome": "outcome", "t_contrasts": "contrasts",
+        "t_adjustment": "adjustment",
+        "s_eligibility": "resident, aged 4–16, never specialist care, no light support in the last 12 months, "
+                         "SDQ (parent) ≥ 14 at time zero",
+        "s_strategies": "(a) start light support within {grace} months; (b) no light support during follow-up",
+        "s_assignment": "emulated by clone–censor–weight; weights (IPCW) from pooled logistic models (start of "
+                        "light support, moving out)",
+        "s_time_zero": "date of the youth health care screening with the signal",
+        "s_follow_up": "to first specialist care, moving out (censored), death (competing), age 18, the extract "
+                       "date or τ = {tau} months",
+        "s_outcome": "first specialist youth care (BIJ care types 02–04, 11–14, child protection)",
+        "s_contrasts": "RD(τ) (prevent) and RMST difference up to τ (delay); 95% CI from {n_boot} person-level "
+                       "bootstrap replicates",
+        "s_adjustment": "age, sex, SDQ score, one-parent household, benefit, neighbourhood, earlier light support, "
+                        "calendar year",
+        "contents": "Contents", "provenance": "Provenance", "commit": "git commit", "dirty": "with uncommitted changes",
+        "clean": "clean", "code": "code (SHA-256)", "seed": "seed", "params": "parameters",
+        "inputs": "input files (SHA-256)", "packages": "package versions", "protocol": "analysis protocol",
+        "index_title": "Light support and specialist youth care: all municipalities",
+        "index_intro": "Per municipality the estimated effect of starting light support within the grace period "
+                       "after a signal, against no light support (emulated target trial). Municipalities with "
+                       "insufficient data are left out of the pooled estimate. Counts rounded to 5, below 10 suppressed.",
+        "municipality": "municipality", "eligible_short": "eligible", "rd_index": "RD(τ), percentage points (95% CI)",
+        "rmst_index": "RMST difference, months (95% CI)", "appendices": "appendices", "rejected_rows": "rejected rows",
+        "pooled": "pooled (random effects, Paule–Mandel)", "pooled_short": "pooled", "failed": "failed",
+        "synthetic": "synthetic", "forest": "Risk difference per municipality",
+        "not_pooled": "Too few municipalities with an estimate to pool.", "heterogeneity": "heterogeneity",
+        "title_01_data_quality": "Appendix 1 — Data quality", "title_02_survival": "Appendix 2 — Delay or prevention",
+        "title_03_sensitivity": "Appendix 3 — Sensitivity analyses",
+        "short_01_data_quality": "1 data quality", "short_02_survival": "2 delay or prevention",
+        "short_03_sensitivity": "3 sensitivity",
+        "file_delivery": "delivery metadata", "file_mapping": "mapping of the municipality's export",
+        "file_other": "other file {i}", "file_ground_truth": "true effects (synthetic registry)",
+        "p_municipality": "municipality", "p_grace_months": "grace period (months)", "p_tau_months": "horizon τ (months)",
+        "p_lag_days": "exposure lag (days)", "p_n_boot": "bootstrap replicates",
+        "p_n_boot_sensitivity": "bootstrap replicates per sensitivity analysis", "p_seed": "seed",
+        "p_light_types": "kinds of light support", "p_min_cell": "suppression threshold", "p_round_to": "rounded to",
+        "p_lang": "language",
+        "fig_year": 'year',
+        "fig_episodes": 'episodes started',
+        "fig_filled": 'filled (%)',
+        "fig_share_light": '% with light support before first specialist care',
+        "fig_reach_light": 'light support',
+        "fig_reach_spec": 'specialist youth care',
+        "fig_pct_children": '% of children living in the municipality',
+        "fig_rows": 'rejected rows',
+        "fig_coverage": 'Registered starts of light support by provider type',
+        "fig_completeness": 'Completeness per column (accepted rows)',
+        "fig_linkage": 'Linkage: light support registered before the first specialist care',
+        "fig_reach": 'Reach by year and age group',
+        "fig_rejected": 'Rejected rows by rule',
+        "fig_suppressed": 'missing points: fewer than 10 children (suppressed)',
+        "header_1": "**Municipality:** {name} ({code}) · **registration window:** {start} to {end}. Counts below "
+                    "10 are suppressed (`<10`), others rounded to 5.",
+        "header_2": "**Municipality:** {name} ({code}) · τ = {tau} months · grace period {grace} months · "
+                    "{n_boot} bootstrap replicates · registry hash `{sha}`",
+        "plain": "We followed children aged 4 to 16 for whom youth health care flagged a concern with the SDQ and "
+                 "who had not had specialist youth care. If all of them started light support within {grace} "
+                 "months, an estimated {a}% would receive specialist care within {years} years; if none of them "
+                 "received light support, {b}%. The difference is {rd} percentage points (95% CI {rd_lo} to "
+                 "{rd_hi}). On average children with light support stay {rm} months longer without specialist care "
+                 "(95% CI {rm_lo} to {rm_hi}). This is an observational study: the estimate assumes that the "
+                 "measured characteristics explain who receives light support; the E-value in appendix 3 shows how "
+                 "strong unmeasured confounding would have to be to explain the result away.",
+        "protocol_link": "Analysis protocol: [docs/analysis-protocol.md]({url}).",
+    },
+}
+assert set(WORDS["nl"]) == set(WORDS["en"]), set(WORDS["nl"]) ^ set(WORDS["en"])
+
+
+def t(key: str, lang: Lang, **fmt) -> str:
+    """The words for ``key`` in ``lang`` (``fmt`` fills its placeholders)."""
+    text = WORDS[lang][key]
+    return text.format(**fmt) if fmt else text
+
+
+TABLES = {
+    "persons": {"nl": "personen", "en": "persons"},
+    "residence_periods": {"nl": "woonperiodes", "en": "residence periods"},
+    "screenings": {"nl": "JGZ-screenings", "en": "youth health care screenings"},
+    "light_support_episodes": {"nl": "lichte ondersteuning", "en": "light support"},
+    "specialist_episodes": {"nl": "specialistische jeugdhulp", "en": "specialist youth care"},
+    "protection_measures": {"nl": "jeugdbeschermingsmaatregelen", "en": "child protection measures"},
+}
+assert set(TABLES) == set(FORMAT.tables), "every table of the format needs a short name here"
+
+
+def table_name(name: str, lang: Lang) -> str:
+    """The short name of a table of the format (its full description is in the format document)."""
+    return TABLES[name][lang] if name in TABLES else label(name, lang)
+
+
+def column_name(table: str, column: str, lang: Lang, short: bool = False) -> str:
+    """A column of the format as the format describes it; ``short`` drops the explanation in brackets."""
+    col = FORMAT.tables[table].columns.get(column) if table in FORMAT.tables else None
+    text = getattr(col, lang) if col else label(column, lang)
+    return text.split(" (")[0] if short else text
+
+
+def provider_type(code: str, lang: Lang) -> str:
+    return FORMAT.codes["light_provider_type"].get(code, {}).get(lang, code)
+
+
+def label(key, lang: Lang):
+    """Words for an internal key: the translation table, then the format's tables, rules and
+    provider types; anything else (numbers, words already) is returned as it is."""
+    if not isinstance(key, str):
+        return key
+    if key in WORDS[lang]:
+        return WORDS[lang][key]
+    if key in TABLES:
+        return TABLES[key][lang]
+    if key in FORMAT.rules:
+        return FORMAT.rule_text(key, lang)
+    if key in FORMAT.codes["light_provider_type"]:
+        return provider_type(key, lang)
+    if f"var_{key}" in WORDS[lang]:
+        return WORDS[lang][f"var_{key}"]
+    return key
+
+
+def relabel(df: pd.DataFrame, lang: Lang, *, index: bool = True, columns: bool = True) -> pd.DataFrame:
+    """The table with its index, columns and their names in words."""
+    out = df.copy()
+    if index:
+        out.index = out.index.map(lambda k: label(k, lang))
+        out.index.name = label(out.index.name, lang) if out.index.name else None
+    if columns:
+        out.columns = out.columns.map(lambda k: label(k, lang))
+        out.columns.name = label(out.columns.name, lang) if out.columns.name else None
+    return out
