@@ -52,3 +52,56 @@ def test_pseudonymise_command(tmp_path, monkeypatch, capsys):
     assert main(["pseudonymise", str(folder), str(tmp_path / "out")]) == 0
     assert main(["validate", str(tmp_path / "out"), "--processed", str(tmp_path / "p")]) == 0
     assert "x" * 32 not in capsys.readouterr().out
+
+
+def test_every_option_explains_itself_with_its_default():
+    import argparse
+    from analysis.cli import build_parser
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for name, p in sub.choices.items():
+        for a in p._actions:
+            if isinstance(a, argparse._HelpAction):
+                continue
+            text = a.help or ""
+            if not text.strip():
+                missing.append(f"{name} {a.option_strings or a.dest}: no help")
+            elif a.option_strings and a.default not in (None, False) and "default" not in text:
+                missing.append(f"{name} {a.option_strings}: default {a.default!r} not told")
+    assert not missing, missing
+
+
+def test_version_names_the_package_and_the_commit(capsys):
+    import pytest
+    from analysis import __version__
+    with pytest.raises(SystemExit) as ex:
+        main(["--version"])
+    assert ex.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"workbench {__version__} (git ") and out.strip().endswith(")")
+
+
+def test_publish_reads_where_batch_wrote_when_only_out_is_given(monkeypatch, tmp_path):
+    import analysis.report.publish as pub
+    seen = {}
+
+    def fake(reports, out, **kw):
+        seen.update(reports=reports, out=out)
+        return pub.Published(out=out, index=out / "index.html")
+    monkeypatch.setattr(pub, "publish", fake)
+    assert main(["publish", "--out", str(tmp_path / "site")]) == 0
+    assert seen == {"reports": tmp_path / "site", "out": tmp_path / "site"}
+    assert main(["publish", "--reports", str(tmp_path / "r")]) == 0
+    assert seen == {"reports": tmp_path / "r", "out": tmp_path / "r"}
+    assert main(["publish", "--reports", str(tmp_path / "r"), "--out", str(tmp_path / "s")]) == 0
+    assert seen == {"reports": tmp_path / "r", "out": tmp_path / "s"}
+
+
+def test_a_municipality_code_without_its_leading_zeros_gets_a_hint(tmp_path):
+    import pytest
+    from analysis.errors import ParameterError
+    from analysis.run.runner import make_units
+    (tmp_path / "37").mkdir()
+    with pytest.raises(ParameterError, match="write the code as four digits, e.g. '0037'"):
+        make_units([tmp_path / "37"], processed=tmp_path, out=tmp_path)

@@ -159,3 +159,71 @@ def test_open_episode_absorbs_later_ones():
                        "end_reason_bij": [None, "01"]})
     merged, absorbed = merge_overlaps(df, ("person_id", "provider_type"), "episode_id")
     assert absorbed == 1 and merged["end_date"].isna().all()
+
+
+# ----------------------------------------------------------------------------- loud, not lost
+
+
+def _with_setting(tmp_path, settings, funding=None):
+    heads = {"screenings": ["screening_id", "person_id", "screening_date", "instrument", "sdq_total", "setting"],
+             "specialist_episodes": ["episode_id", "person_id", "provider_agb", "bij_hulpvorm", "start_date",
+                                     "end_date", "end_reason_bij", "funding"]}
+    return write_delivery(tmp_path / "0037", {
+        "persons": [[pid(i), "2010-03-01", "M"] for i in range(1, 5)],
+        "residence_periods": [[pid(i), "0037", "2010-03-01", ""] for i in range(1, 5)],
+        "screenings": [[f"S{i}", pid(i), "2015-09-01", "sdq_parent", "15", s] for i, s in enumerate(settings, 1)],
+        "specialist_episodes": [[f"J{i}", pid(i), "12345678", "02", "2017-01-01", "", "", f]
+                                for i, f in enumerate(funding or [], 1)],
+    }, headers=heads)
+
+
+def test_an_unknown_code_in_an_optional_column_empties_the_cell_and_keeps_the_row(tmp_path):
+    res = validate_delivery(_with_setting(tmp_path, ["Groep 2", "groep2", "Groep 2", "GROEP7"]))
+    scr = res.tables["screenings"]
+    assert scr.rows_in == scr.accepted_rows == 4 and len(scr.rejected) == 0       # no row lost
+    # "groep2" and "GROEP7" are codes of the format whatever their case; "Groep 2" is not
+    assert scr.accepted["setting"].isna().tolist() == [True, False, True, False]
+    assert scr.accepted["setting"].dropna().tolist() == ["groep2", "groep7"]
+    assert scr.quality()["emptied_unknown_codes"] == {"setting": {"Groep 2": 2}}
+
+
+def test_codes_match_whatever_their_case(tmp_path):
+    res = validate_delivery(_with_setting(tmp_path, ["groep2"] * 4, funding=["ZIN", "Zin", " pgb ", "PGB"]))
+    spec = res.tables["specialist_episodes"]
+    assert len(spec.rejected) == 0 and spec.accepted["funding"].tolist() == ["zin", "zin", "pgb", "pgb"]
+
+
+def test_recodes_match_whatever_their_case_and_blanks(tmp_path):
+    folder = _with_setting(tmp_path, ["Groep 2", "GROEP 2 ", "groep 7", "Voortgezet"])
+    (folder / "mapping.yml").write_text(
+        "tables:\n  screenings:\n    recode:\n      setting: {'groep 2': groep2, 'Groep 7': groep7, voortgezet: voortgezet_onderwijs}\n",
+        encoding="utf-8")
+    scr = validate_delivery(folder).tables["screenings"]
+    assert scr.accepted["setting"].tolist() == ["groep2", "groep2", "groep7", "voortgezet_onderwijs"]
+    assert scr.quality()["emptied_unknown_codes"] == {}
+
+
+def test_an_unknown_code_in_a_required_column_rejects_the_row_and_validate_lists_the_values(tmp_path, capsys):
+    from analysis.cli import main
+    folder = _with_setting(tmp_path, ["groep2"] * 4)
+    scr = pd.read_csv(folder / "screenings.csv", dtype=str)
+    scr["instrument"] = ["SDQ ouder", "SDQ ouder", "sdq_parent", "Ouder-SDQ"]
+    scr.to_csv(folder / "screenings.csv", index=False)
+    assert main(["validate", str(folder), "--processed", str(tmp_path / "processed")]) == 1
+    out = capsys.readouterr()
+    assert "screenings.instrument: unknown codes" in out.out and "'SDQ ouder' ×2, 'Ouder-SDQ' ×1" in out.out
+    assert "screenings: 3 of 4 rows rejected (75% > 5%" in out.err
+    q = json.loads((tmp_path / "processed" / "0037" / "quality.json").read_text())
+    assert q["tables"]["screenings"]["rejected_unknown_codes"] == {"instrument": {"Ouder-SDQ": 1, "SDQ ouder": 2}}
+
+
+def test_essential_losses_name_the_table_and_the_threshold():
+    from analysis.registry.validate import essential_losses
+    q = {"tables": {"persons": {"rows_in": 100, "rejected": 5, "accepted": 95, "rejected_by_rule": {"x": 5}},
+                    "screenings": {"rows_in": 100, "rejected": 6, "accepted": 94, "rejected_by_rule": {"unknown_code": 6}},
+                    "specialist_episodes": {"rows_in": 0, "rejected": 0, "accepted": 0, "rejected_by_rule": {}},
+                    "light_support_episodes": {"rows_in": 10, "rejected": 10, "accepted": 0, "rejected_by_rule": {}}}}
+    losses = essential_losses(q, 0.05)
+    assert losses == ["screenings: 6 of 100 rows rejected (6% > 5%: unknown_code 6)",
+                      "specialist_episodes: no rows in the delivery"]     # light support is not essential
+    assert essential_losses(q, 0.10) == ["specialist_episodes: no rows in the delivery"]

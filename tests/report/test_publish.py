@@ -25,8 +25,9 @@ def test_index_puts_the_municipalities_side_by_side_and_links_resolve(published)
     assert set(published.appendices) == {"9908", "9909"} and set(published.failed) == {"9907"}
     assert "9907" in index and "mislukt" in index and "persons.csv" in index
     links = re.findall(r'href="([^"#]+)"', index)
-    assert len(links) == 2 * 4
+    assert len(links) == 2 * 4 + 1                     # 3 appendices and results.json each, and the protocol
     assert all((published.out / link).exists() for link in links)
+    assert "Analyseprotocol" in (published.out / "analysis-protocol.html").read_text(encoding="utf-8")
     assert 'src="data:image/png;base64,' in index               # the forest plot is embedded
     for code in ("9908", "9909"):
         r = json.loads((published.out / code / "results.json").read_text())
@@ -43,6 +44,8 @@ def test_appendices_have_contents_provenance_and_no_code(published, region):
     prov = json.loads((region / "reports" / "9908" / "results.json").read_text())["provenance"]
     assert 'id="provenance"' in html and prov["code_sha256"] in html
     assert prov["input_files_sha256"]["persons.csv"] in html
+    assert "persons.csv" not in html and "personen:" in html         # input files by role, not by name
+    assert 'href="../analysis-protocol.html"' in html
     assert "primary_analysis(" not in html and "import " not in html   # code hidden
     assert html.count("data:image/png;base64") >= 4
     assert "Appendix 2 — Does" not in html and "Bijlage 2 — Stelt" in html   # Dutch only

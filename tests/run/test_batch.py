@@ -116,3 +116,34 @@ def test_units_are_checked_before_anything_runs(tmp_path):
         make_units([tmp_path / "0037"], processed=tmp_path, out=tmp_path, analysis={"tau_months": 2})
     u = make_units([tmp_path / "0037"], processed=tmp_path, out=tmp_path, workers=2)[0]
     assert isinstance(u, Unit) and u.analysis["workers"] >= 1
+
+
+@pytest.mark.slow
+def test_a_municipality_that_lost_its_specialist_care_in_validation_fails_loudly(region, tmp_path, capsys):
+    """One unrecoded label in a required column rejected every specialist episode: the run must say so
+    (failed, with the reason), never publish an empty analysis as ok, unless the researcher accepts it."""
+    import pandas as pd
+    raw = tmp_path / "raw"
+    shutil.copytree(region / "raw" / "9908", raw / "9908")
+    spec = pd.read_csv(raw / "9908" / "specialist_episodes.csv", dtype=str, keep_default_na=False)
+    spec["bij_hulpvorm"] = "Ambulant"
+    spec.to_csv(raw / "9908" / "specialist_episodes.csv", index=False)
+    base = ["batch", "--data-dir", str(raw), "--processed", str(tmp_path / "processed"), "--out",
+            str(tmp_path / "reports"), "--n-boot", "20", "--n-boot-sensitivity", "20"]
+    assert cli.main(base) == cli.EXIT_REJECTED
+    err = capsys.readouterr().err
+    assert "9908: FAILED in validation" in err and "specialist_episodes" in err and "--accept-rejections" in err
+    assert "'Ambulant'" in err
+    assert not (tmp_path / "reports" / "9908" / "results.json").exists()
+    # the failure is what the index shows, with its reason
+    from analysis.report.publish import publish
+    pub = publish(tmp_path / "reports", tmp_path / "site", processed=tmp_path / "processed")
+    assert "9908" in pub.failed and "specialist_episodes" in pub.failed["9908"]
+    # accepted on purpose: it runs, and the index shows how many rows were rejected
+    assert cli.main([*base, "--accept-rejections"]) == cli.EXIT_OK
+    results = json.loads((tmp_path / "reports" / "9908" / "results.json").read_text())
+    v = results["validation"]["tables"]["specialist_episodes"]
+    assert v["rejected"] == v["rows_in"] and v["rejected_share"] == 1.0
+    pub = publish(tmp_path / "reports", tmp_path / "site", processed=tmp_path / "processed")
+    index = pub.index.read_text(encoding="utf-8")
+    assert "afgewezen rijen" in index and f"{results['validation']['rejected']} (" in index

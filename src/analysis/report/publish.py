@@ -24,7 +24,8 @@ import pandas as pd
 from . import disclosure as dc
 from .. import io
 from ..errors import WorkbenchError
-from ..paths import NOTEBOOK_NAMES as NOTEBOOKS, UNIT_FILE
+from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
+from ..paths import PROTOCOL, PROTOCOL_PAGE, UNIT_FILE
 from ..registry.schema import FORMAT
 from .i18n import WORDS, t, table_name, verdict_text, verdict_word
 
@@ -95,7 +96,19 @@ def _param_value(key: str, v, lang: str) -> str:
     return str(v)
 
 
-def provenance_html(prov: dict, lang: str) -> str:
+def protocol_html(lang: str) -> str | None:
+    """``docs/analysis-protocol.md`` as a page of the publication (None when the file is not there)."""
+    if not PROTOCOL.exists():
+        return None
+    import mistune
+    body = mistune.html(PROTOCOL.read_text(encoding="utf-8"))
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{t("protocol", lang)}</title>'
+            '<style>body{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#222}'
+            'table{border-collapse:collapse} th,td{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left}'
+            f'</style></head><body>{body}</body></html>\n')
+
+
+def provenance_html(prov: dict, lang: str, protocol: str | None = f"../{PROTOCOL_PAGE}") -> str:
     w = WORDS[lang]
     e = html.escape
     dirty = w["dirty"] if prov.get("git_dirty") else w["clean"]
@@ -109,7 +122,9 @@ def provenance_html(prov: dict, lang: str) -> str:
             f'<dt>{w["commit"]}</dt><dd><code>{e(str(prov.get("git_commit")))}</code> ({dirty})</dd>'
             f'<dt>{w["code"]}</dt><dd><code>{e(str(prov.get("code_sha256")))}</code></dd>'
             f'<dt>{w["seed"]}</dt><dd><code>{e(str(prov.get("seed")))}</code></dd>'
-            f'<dt>{w["params"]}</dt><dd>{params}</dd>'
+            + (f'<dt>{w["protocol"]}</dt><dd><a href="{e(protocol)}">{e(PROTOCOL.name)}</a></dd>'
+               if protocol and PROTOCOL.exists() else "")
+            + f'<dt>{w["params"]}</dt><dd>{params}</dd>'
             f'<dt>{w["inputs"]}</dt><dd><ul>{inputs}</ul></dd>'
             f'<dt>{w["packages"]}</dt><dd>{packages}</dd></dl></section>')
 
@@ -243,6 +258,8 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
     figure = (f'<figure><img id="forest" alt="{w["forest"]}" src="data:image/png;base64,{png}">'
               f'<figcaption>{w["forest"]}</figcaption></figure>' if png else "")
     note = "" if pooled else f"<p>{w['not_pooled']}</p>"
+    protocol = (f'<p>{w["protocol"].capitalize()}: <a href="{PROTOCOL_PAGE}">{PROTOCOL.name}</a></p>'
+                if PROTOCOL.exists() else "")
     head = (f"<tr><th>{w['municipality']}</th><th>{w['children']}</th><th>{w['eligible_short']}</th>"
             f"<th>{w['rejected_rows']}</th><th>{w['rd_index']}</th>"
             f"<th>{w['rmst_index']}</th><th>{w['verdict']}</th><th>{w['appendices']}</th></tr>")
@@ -252,7 +269,7 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
 table{{border-collapse:collapse;margin:1em 0}} th,td{{border-bottom:1px solid #ddd;padding:.35em .7em;text-align:left}}
 tr.failed{{color:#a00}} tr.pooled{{font-weight:bold;background:#f4f4f4}} .synth{{color:#a60;font-size:85%}}
 img{{max-width:100%}}</style></head>
-<body><h1>{w['index_title']}</h1><p>{w['index_intro']}</p>
+<body><h1>{w['index_title']}</h1><p>{w['index_intro']}</p>{protocol}
 <table id="municipalities"><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>
 {figure}{note}
 </body></html>
@@ -341,6 +358,8 @@ def publish(reports: Path, out: Path | None = None, *, processed: Path, lang: st
         for c in results:
             written.append(io.write_bytes(stage / c / "results.json", (reports / c / "results.json").read_bytes()))
         with_pdf = {str(p.relative_to(stage).with_suffix(".html")) for p in pdfs}
+        if (page := protocol_html(lang)) is not None:
+            written.append(io.write_text(stage / PROTOCOL_PAGE, page))
         written.append(io.write_text(stage / "index.html", index_html(results, failed, appendices, lang, with_pdf)))
         ids = _identifiers(processed, list(results) + list(failed))
         violations = [v for f in written for v in dc.scan_file(f, ids, threshold, round_to)]
