@@ -4,7 +4,10 @@ One place computes the hash of a file, of the package's code and of the package 
 one function (:func:`key`) combines them with the parameters and data hashes of a computation.
 The analysis cache (:mod:`analysis.study.results`) and the batch's unit skip
 (:mod:`analysis.run.runner`) both use :func:`key`, so they cannot disagree on what "unchanged"
-means, and neither can forget the code: every key includes the code's hash.
+means, and neither can forget the code: every key includes the code's hash (the one provenance
+records as ``code_sha256``). The notebooks have a hash of their own: they change the appendices
+and so the unit's key, not the cached numbers (editing a notebook in JupyterLab does not throw
+away a bootstrap that took minutes).
 """
 from __future__ import annotations
 
@@ -45,26 +48,34 @@ def _hash_cached(path: Path) -> str:
 
 
 def code_files() -> list[Path]:
-    """The package's source (Python and YAML) and the notebooks."""
-    src = sorted(p for p in [*_PACKAGE_DIR.rglob("*.py"), *_PACKAGE_DIR.rglob("*.yaml")]
-                 if "__pycache__" not in p.parts)
-    return src + sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    """The package's source: its Python modules and the format definition (YAML)."""
+    return sorted(p for p in [*_PACKAGE_DIR.rglob("*.py"), *_PACKAGE_DIR.rglob("*.yaml")]
+                  if "__pycache__" not in p.parts)
+
+
+def _digest(files: list[Path], base: Path) -> str:
+    h = hashlib.sha256()
+    for p in files:
+        try:
+            rel = p.relative_to(base).as_posix()
+        except ValueError:
+            rel = p.name
+        h.update(rel.encode() + b"\0" + _hash_cached(p).encode() + b"\n")
+    return h.hexdigest()
 
 
 def code_sha256() -> str:
-    """SHA-256 over the package's source and the notebooks, as they are on disk *now*.
+    """SHA-256 over the package's source as it is on disk *now*: what every number depends on.
 
     Not cached for the life of the process: a researcher who edits a module in JupyterLab
     (autoreload) gets a new hash at the next call. Unchanged files are not read again.
     """
-    h = hashlib.sha256()
-    for p in code_files():
-        try:
-            rel = p.relative_to(_PACKAGE_DIR).as_posix()
-        except ValueError:
-            rel = "notebooks/" + p.name
-        h.update(rel.encode() + b"\0" + _hash_cached(p).encode() + b"\n")
-    return h.hexdigest()
+    return _digest(code_files(), _PACKAGE_DIR)
+
+
+def notebooks_sha256() -> str:
+    """SHA-256 over the notebooks: what the appendices (not the numbers) depend on besides the code."""
+    return _digest(sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")), paths.NOTEBOOKS_DIR)
 
 
 @lru_cache(maxsize=1)

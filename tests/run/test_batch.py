@@ -147,3 +147,32 @@ def test_a_municipality_that_lost_its_specialist_care_in_validation_fails_loudly
     pub = publish(tmp_path / "reports", tmp_path / "site", processed=tmp_path / "processed")
     index = pub.index.read_text(encoding="utf-8")
     assert "afgewezen rijen" in index and f"{results['validation']['rejected']} (" in index
+
+
+def test_one_key_function_the_unit_reruns_after_any_code_or_notebook_edit_the_cache_after_code_only(tmp_path, monkeypatch):
+    from analysis import fingerprint
+    from analysis.run.runner import unit_key
+    from analysis.study.params import AnalysisParams
+    from analysis.study.results import cache_path
+    (tmp_path / "0037").mkdir()
+    [u] = make_units([tmp_path / "0037"], processed=tmp_path, out=tmp_path)
+    ap = AnalysisParams(municipality="0037", processed_dir=str(tmp_path), require_registry=False)
+    before = unit_key(u, {"persons.csv": "x"}), cache_path(ap, "primary", "sha")
+    # a notebook's text edited: the appendices change, the numbers do not
+    nbdir = tmp_path / "notebooks"
+    shutil.copytree(paths.NOTEBOOKS_DIR, nbdir)
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", nbdir)
+    nb = nbformat.read(nbdir / "02_survival.ipynb", as_version=4)
+    nb.cells[0].source += "\n\nEen zin erbij."
+    nbformat.write(nb, nbdir / "02_survival.ipynb")
+    after_nb = unit_key(u, {"persons.csv": "x"}), cache_path(ap, "primary", "sha")
+    assert after_nb[0] != before[0] and after_nb[1] == before[1]
+    # a module of the package edited: both change
+    mod = tmp_path / "edited.py"
+    mod.write_text("X = 1\n")
+    files = fingerprint.code_files()
+    monkeypatch.setattr(fingerprint, "code_files", lambda: [*files, mod])
+    after_code = unit_key(u, {"persons.csv": "x"}), cache_path(ap, "primary", "sha")
+    assert after_code[0] != after_nb[0] and after_code[1] != after_nb[1]
+    # and an input file changed: the unit reruns
+    assert unit_key(u, {"persons.csv": "y"}) != after_code[0]

@@ -32,6 +32,8 @@ def test_stored_without_outputs_and_parameterised(path):
     tags = [set(c["metadata"].get("tags", [])) & {"lang-nl", "lang-en"} for c in nb["cells"] if c["cell_type"] == "markdown"]
     assert all(len(t) == 1 for t in tags) and tags.count({"lang-nl"}) == tags.count({"lang-en"})
     assert not any(re.search(r"^\s*def ", "".join(c["source"]), re.M) for c in code)
+    # words come from the translation table, never from the notebook: no language switches in code
+    assert not any(re.search(r"\bif\s+lang\b|\blang\s*==", "".join(c["source"])) for c in code)
 
 
 def _run(folder: Path, tmp_path: Path) -> list[Path]:

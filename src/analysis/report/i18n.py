@@ -144,7 +144,7 @@ WORDS: dict[str, dict[str, str]] = {
         # publish: index and provenance
         "contents": "Inhoud", "provenance": "Herkomst", "commit": "git-commit", "dirty": "met niet-vastgelegde wijzigingen",
         "clean": "schoon", "code": "code (SHA-256)", "seed": "seed", "params": "parameters",
-        "inputs": "invoerbestanden (SHA-256)", "packages": "pakketversies", "protocol": "analyseprotocol",
+        "notebooks_hash": "notebooks (SHA-256)", "inputs": "invoerbestanden (SHA-256)", "packages": "pakketversies", "protocol": "analyseprotocol",
         "index_title": "Lichte ondersteuning en specialistische jeugdhulp: alle gemeenten",
         "index_intro": "Per gemeente het geschatte effect van een start met lichte ondersteuning binnen de "
                        "gratieperiode na een signaal, vergeleken met geen lichte ondersteuning (geëmuleerde "
@@ -265,7 +265,7 @@ WORDS: dict[str, dict[str, str]] = {
                         "calendar year",
         "contents": "Contents", "provenance": "Provenance", "commit": "git commit", "dirty": "with uncommitted changes",
         "clean": "clean", "code": "code (SHA-256)", "seed": "seed", "params": "parameters",
-        "inputs": "input files (SHA-256)", "packages": "package versions", "protocol": "analysis protocol",
+        "notebooks_hash": "notebooks (SHA-256)", "inputs": "input files (SHA-256)", "packages": "package versions", "protocol": "analysis protocol",
         "index_title": "Light support and specialist youth care: all municipalities",
         "index_intro": "Per municipality the estimated effect of starting light support within the grace period "
                        "after a signal, against no light support (emulated target trial). Municipalities with "

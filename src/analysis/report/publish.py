@@ -121,6 +121,7 @@ def provenance_html(prov: dict, lang: str, protocol: str | None = f"../{PROTOCOL
     return (f'<section id="provenance"><h2>{w["provenance"]}</h2><dl>'
             f'<dt>{w["commit"]}</dt><dd><code>{e(str(prov.get("git_commit")))}</code> ({dirty})</dd>'
             f'<dt>{w["code"]}</dt><dd><code>{e(str(prov.get("code_sha256")))}</code></dd>'
+            f'<dt>{w["notebooks_hash"]}</dt><dd><code>{e(str(prov.get("notebooks_sha256")))}</code></dd>'
             f'<dt>{w["seed"]}</dt><dd><code>{e(str(prov.get("seed")))}</code></dd>'
             + (f'<dt>{w["protocol"]}</dt><dd><a href="{e(protocol)}">{e(PROTOCOL.name)}</a></dd>'
                if protocol and PROTOCOL.exists() else "")

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import paths
-from ..fingerprint import code_sha256, file_sha256, package_versions
+from ..fingerprint import code_sha256, file_sha256, notebooks_sha256, package_versions
 
 
 def input_hashes(folder: Path) -> dict[str, str]:
@@ -39,5 +39,6 @@ def git_state() -> dict:
 
 def provenance(inputs: dict[str, str], parameters: dict, seed: int | None) -> dict:
     """The provenance block of one municipality's appendices and ``results.json``."""
-    return {**git_state(), "code_sha256": code_sha256(), "input_files_sha256": dict(sorted(inputs.items())),
+    return {**git_state(), "code_sha256": code_sha256(), "notebooks_sha256": notebooks_sha256(),
+            "input_files_sha256": dict(sorted(inputs.items())),
             "packages": package_versions(), "parameters": parameters, "seed": seed}

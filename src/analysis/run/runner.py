@@ -172,7 +172,7 @@ def unit_params(u: Unit) -> dict:
 def unit_key(u: Unit, inputs: dict[str, str]) -> str:
     """Input files, parameters, code and packages: the same :func:`analysis.fingerprint.key` that
     keys the analysis cache, so that a skipped unit and a cache hit mean the same thing."""
-    return fingerprint.key("unit", inputs=inputs, params=unit_params(u))
+    return fingerprint.key("unit", inputs=inputs, params=unit_params(u), notebooks=fingerprint.notebooks_sha256())
 
 
 def _up_to_date(u: Unit, key: str) -> bool:
