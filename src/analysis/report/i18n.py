@@ -369,6 +369,11 @@ def label(key, lang: Lang):
     return key
 
 
+def variable(key: str, lang: Lang) -> str:
+    """A characteristic of the children (a covariate) in words: ``year`` is the calendar year here."""
+    return WORDS[lang].get(f"var_{key}") or label(key, lang)
+
+
 def relabel(df: pd.DataFrame, lang: Lang, *, index: bool = True, columns: bool = True) -> pd.DataFrame:
     """The table with its index, columns and their names in words."""
     out = df.copy()

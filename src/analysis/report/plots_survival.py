@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .i18n import label, t
+from .i18n import t, variable
 
 
 def _empty(lang: str = "nl") -> plt.Figure:
@@ -70,7 +70,7 @@ def balance_figure(balance: pd.DataFrame, lang: str = "nl") -> plt.Figure:
     ax.axvline(0, color="k", lw=0.8)
     for x in (-0.1, 0.1):
         ax.axvline(x, color="grey", ls="--", lw=0.8)
-    ax.set_yticks(y, [label(v, lang) for v in balance.index])
+    ax.set_yticks(y, [variable(v, lang) for v in balance.index])
     ax.set_xlabel(t("smd", lang))
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()

@@ -11,7 +11,7 @@ import pandas as pd
 from ..study.cohort import DAYS_PER_MONTH
 from . import disclosure as dc
 from .appendix import synthetic_banner
-from .i18n import label, relabel, t, verdict_text as _verdict_text, verdict_word
+from .i18n import t, variable, verdict_text as _verdict_text, verdict_word
 
 FLOW_KEYS = ("registered_children", "prevalent_users_excluded", "no_time_at_risk", "children_at_risk",
              "events_specialist", "ended_moved_out", "ended_died", "ended_age_18", "ended_extract", "signals",
@@ -155,7 +155,9 @@ def balance_table(pr) -> pd.DataFrame:
     for c in b.columns:   # smd_<arm>_<weighted|unweighted>
         _, arm, kind = c.split("_", 2)
         cols[c] = t(f"smd_{kind}", lang, arm=arm)
-    return relabel(b.rename(columns=cols), lang, columns=False)
+    out = b.rename(columns=cols)
+    out.index = [variable(v, lang) for v in out.index]
+    return out
 
 
 def cure_table(pr) -> pd.DataFrame:
