@@ -49,8 +49,8 @@ def test_pseudonymise_command(tmp_path, monkeypatch, capsys):
     folder = write_delivery(tmp_path / "in", {"persons": [[b[0], "2010-01-01", "M"]],
                                               "residence_periods": [[b[0], "0037", "2010-01-01", ""]]})
     monkeypatch.setenv("WORKBENCH_PSEUDONYM_KEY", "x" * 32)
-    assert main(["pseudonymise", str(folder), str(tmp_path / "out")]) == 0
-    assert main(["validate", str(tmp_path / "out"), "--processed", str(tmp_path / "p")]) == 0
+    assert main(["pseudonymise", str(folder), str(tmp_path / "out" / "0037")]) == 0
+    assert main(["validate", str(tmp_path / "out" / "0037"), "--processed", str(tmp_path / "p")]) == 0
     assert "x" * 32 not in capsys.readouterr().out
 
 
@@ -103,5 +103,27 @@ def test_a_municipality_code_without_its_leading_zeros_gets_a_hint(tmp_path):
     from analysis.errors import ParameterError
     from analysis.run.runner import make_units
     (tmp_path / "37").mkdir()
+    [u] = make_units([tmp_path / "37"], processed=tmp_path, out=tmp_path)
+    assert "write the code as four digits, e.g. '0037'" in u.problem
     with pytest.raises(ParameterError, match="write the code as four digits, e.g. '0037'"):
-        make_units([tmp_path / "37"], processed=tmp_path, out=tmp_path)
+        from analysis.registry.delivery import check_municipality_code
+        check_municipality_code("37", "--municipality")
+    assert main(["batch", "--data-dir", str(tmp_path), "--municipality", "37"]) == 2
+
+
+def test_validate_refuses_a_folder_named_after_another_municipality(tiny, tmp_path, capsys):
+    import shutil
+    for name in ("9902", "990", "abcd"):
+        wrong = tmp_path / name
+        shutil.copytree(tiny, wrong)
+        assert main(["validate", str(wrong), "--processed", str(tmp_path / "p")]) == 2
+        assert "holds the delivery of municipality 0037" in capsys.readouterr().err
+    assert not (tmp_path / "p").exists()                 # nothing written, nothing overwritten
+
+
+def test_bad_workers_and_seed_are_refused_before_anything_runs(tiny, tmp_path, capsys):
+    base = ["batch", "--data-dir", str(tiny.parent), "--processed", str(tmp_path / "p"), "--out", str(tmp_path / "r")]
+    for extra, word in ((["--workers", "0"], "--workers"), (["--workers", "-2"], "--workers"), (["--seed", "-1"], "seed")):
+        assert main([*base, *extra]) == 2
+        assert word in capsys.readouterr().err
+    assert not (tmp_path / "p").exists() and not (tmp_path / "r").exists()    # nothing validated, nothing run

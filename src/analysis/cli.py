@@ -63,6 +63,10 @@ def validate_and_save(folder: Path, processed: Path) -> tuple[str, dict]:
     from .registry.store import save
     from .registry.validate import validate_delivery
     result = validate_delivery(folder, progress=bar(f"validate {folder.name}"))
+    if folder.name != result.code:   # checked before anything is written: never overwrite another's registry
+        raise RegistryError(f"the folder is named {folder.name!r} but holds the delivery of municipality "
+                            f"{result.code}: name the folder after the code (data/raw/{result.code}/); "
+                            "nothing was written", file=str(folder))
     out = save(result, processed)
     return str(out), result.quality()
 
@@ -71,6 +75,9 @@ def _report(folder: Path, out: str, q: dict) -> None:
     print(f"{folder}: {q['rows_in']} rows in, {q['accepted']} accepted, {q['rejected']} rejected, "
           f"{q['merged_rows']} merged into overlapping episodes → {out}")
     for name, t in q["tables"].items():
+        if t.get("source", {}).get("ignored_sheets"):
+            print(f"  {name}: read sheet {t['source']['sheet']!r} of {t['file']}; other sheets with data NOT read / "
+                  f"andere werkbladen niet gelezen: {', '.join(t['source']['ignored_sheets'])}", file=sys.stderr)
         if t["rejected"]:
             rules = ", ".join(f"{r} {n}" for r, n in t["rejected_by_rule"].items())
             print(f"  {name}: rejected {t['rejected']} ({rules}); see {out}/rejected/{name}.csv")
@@ -138,6 +145,9 @@ def _folders(a: argparse.Namespace) -> list[Path]:
     data = Path(a.data_dir)
     folders = delivery_folders(data)
     if a.municipality:
+        from .registry.delivery import check_municipality_code
+        for code in a.municipality:
+            check_municipality_code(code, "--municipality")
         wanted = set(a.municipality)
         folders = [f for f in folders if f.name in wanted]
         missing = wanted - {f.name for f in folders}

@@ -103,11 +103,24 @@ def test_export_is_mapped_and_validated(export):
 
 
 def test_wrong_date_format_names_their_column(export):
-    text = (export / "BRP.csv").read_bytes().decode("cp1252").replace("15-07-2012", "2012-07-15")
+    text = (export / "BRP.csv").read_bytes().decode("cp1252")
+    for a, b in (("01-03-2010", "2010-03-01"), ("15-07-2012", "2012-07-15"), ("20-01-2008", "2008-01-20")):
+        text = text.replace(a, b)
     (export / "BRP.csv").write_bytes(text.encode("cp1252"))
     with pytest.raises(RegistryError) as err:
         validate_delivery(export)
-    assert err.value.file == "BRP.csv" and err.value.row == 3 and err.value.column == "Datum vestiging (start_date)"
+    assert err.value.file == "BRP.csv" and err.value.row == 2 and err.value.column == "Datum vestiging (start_date)"
+    assert "3 of 3 values" in str(err.value) and "date_format" in str(err.value)
+
+
+def test_one_impossible_date_rejects_its_row_and_an_open_end_means_no_end(export):
+    text = (export / "BRP.csv").read_bytes().decode("cp1252").replace("15-07-2012;30-06-2020", "31-02-2012;31-12-9999")
+    text = text.replace("20-01-2008;", "20-01-2008;31-12-9999")
+    (export / "BRP.csv").write_bytes(text.encode("cp1252"))
+    res = validate_delivery(export).tables["residence_periods"]
+    assert res.rows_in == 3 and res.accepted_rows == 2
+    assert res.rejected["rule"].tolist() == ["bad_date"] and res.rejected["row"].tolist() == [3]
+    assert res.accepted["end_date"].isna().all()           # 9999-12-31: still living there
 
 
 def test_missing_mapped_file(export):

@@ -110,10 +110,10 @@ def test_bsn_recognition():
 
 def test_structural_errors_name_file_row_and_column(tiny):
     (tiny / "screenings.csv").write_text("screening_id,person_id,screening_date,instrument,sdq_total\n"
-                                         f"S1,{pid(1)},2015-09-01,sdq_parent,15\nS2,{pid(1)},31-12-2016,sdq_parent,3\n")
-    with pytest.raises(RegistryError) as err:
+                                         f"S1,{pid(1)},01-09-2015,sdq_parent,15\nS2,{pid(1)},31-12-2016,sdq_parent,3\n")
+    with pytest.raises(RegistryError) as err:      # a whole column in another format: the format is wrong
         validate_delivery(tiny)
-    assert (err.value.file, err.value.row, err.value.column) == ("screenings.csv", 3, "screening_date")
+    assert (err.value.file, err.value.row, err.value.column) == ("screenings.csv", 2, "screening_date")
     (tiny / "screenings.csv").write_text("screening_id,person_id,instrument,sdq_total\n")
     with pytest.raises(RegistryError, match="screening_date") as err:
         validate_delivery(tiny)
@@ -227,3 +227,39 @@ def test_essential_losses_name_the_table_and_the_threshold():
     assert losses == ["screenings: 6 of 100 rows rejected (6% > 5%: unknown_code 6)",
                       "specialist_episodes: no rows in the delivery"]     # light support is not essential
     assert essential_losses(q, 0.10) == ["specialist_episodes: no rows in the delivery"]
+
+
+def test_a_zero_byte_file_is_named_not_a_traceback(tiny, capsys):
+    from analysis.cli import main
+    (tiny / "protection_measures.csv").write_bytes(b"")
+    with pytest.raises(RegistryError, match="empty") as err:
+        validate_delivery(tiny)
+    assert err.value.file.endswith("protection_measures.csv")
+    assert main(["validate", str(tiny), "--processed", str(tiny.parent / "p")]) == 2
+    assert "protection_measures.csv" in capsys.readouterr().err
+
+
+def test_a_file_cut_off_mid_row_is_refused_with_the_row(tiny):
+    text = (tiny / "persons.csv").read_text()
+    (tiny / "persons.csv").write_text(text.rstrip("\n")[:-14])     # the last row loses its date and sex
+    with pytest.raises(RegistryError, match="cut off") as err:
+        validate_delivery(tiny)
+    assert err.value.file.endswith("persons.csv") and err.value.row == 4
+
+
+def test_a_workbook_with_data_on_two_sheets_is_never_read_half(tiny):
+    scr = pd.read_csv(tiny / "screenings.csv", dtype=str)
+    (tiny / "screenings.csv").unlink()
+    with pd.ExcelWriter(tiny / "screenings.xlsx") as xw:
+        scr.iloc[:1].to_excel(xw, sheet_name="2015", index=False)
+        scr.iloc[1:].to_excel(xw, sheet_name="2017", index=False)
+    with pytest.raises(RegistryError, match="2 sheets") as err:
+        validate_delivery(tiny)
+    assert "2015, 2017" in str(err.value) and "sheet" in str(err.value)
+    (tiny / "mapping.yml").write_text("tables:\n  screenings:\n    sheet: '2017'\n", encoding="utf-8")
+    res = validate_delivery(tiny)
+    assert res.tables["screenings"].rows_in == 1
+    assert res.quality()["tables"]["screenings"]["source"]["ignored_sheets"] == ["2015"]
+    (tiny / "mapping.yml").write_text("tables:\n  screenings:\n    sheet: Blad1\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"no sheet 'Blad1'; its sheets are \['2015', '2017'\]"):
+        validate_delivery(tiny)

@@ -28,3 +28,30 @@ def test_shares_need_enough_in_both_groups():
 def test_plot_counts_have_gaps_where_suppressed():
     v = protect_plot_counts([0, 4, 12])
     assert v[0] == 0 and np.isnan(v[1]) and v[2] == 10
+
+
+def test_the_scan_finds_a_bsn_inside_a_file_name_but_not_inside_a_hash(tmp_path):
+    from analysis.registry.bsn import looks_like_bsn
+    from analysis.report.disclosure import scan_file
+    import pandas as pd
+    assert looks_like_bsn(pd.Series(["123456782", "111222333"])).all()
+    for text in ("bsn_123456782_export.csv", "123456782.csv", "notes/BSN 111222333.txt", "x123456782y"):
+        f = tmp_path / "page.txt"
+        f.write_text(f"input files: {text}\n")
+        assert [v.kind for v in scan_file(f)] == ["identifier"], text
+    # digit runs inside a SHA-256, decimals and longer numbers are no BSNs
+    sha = "643271c496940d79094643771d15dcd9cf71" + "0" * 28
+    f.write_text(f"code {sha} · 0.123456782 · 1234567820 · 12345678.2\n")
+    assert scan_file(f) == []
+
+
+def test_results_json_names_input_files_by_role(tmp_path):
+    from analysis.run.provenance import input_hashes, input_roles
+    (tmp_path / "persons.csv").write_text("x")
+    (tmp_path / "delivery.yml").write_text("x")
+    (tmp_path / "bsn_123456782_export.csv").write_text("x")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "BSN 111222333.txt").write_text("y")
+    roles = input_roles(tmp_path, input_hashes(tmp_path))
+    assert set(roles) == {"persons", "delivery.yml", "other_file_1", "other_file_2"}
+    assert "123456782" not in str(roles) and "111222333" not in str(roles)

@@ -43,7 +43,7 @@ def test_appendices_have_contents_provenance_and_no_code(published, region):
     assert len(anchors) >= 8 and all(f'id="{a}"' in html for a in anchors)
     prov = json.loads((region / "reports" / "9908" / "results.json").read_text())["provenance"]
     assert 'id="provenance"' in html and prov["code_sha256"] in html
-    assert prov["input_files_sha256"]["persons.csv"] in html
+    assert prov["input_files_sha256"]["persons"] in html
     assert "persons.csv" not in html and "personen:" in html         # input files by role, not by name
     assert 'href="../analysis-protocol.html"' in html
     assert "primary_analysis(" not in html and "import " not in html   # code hidden

@@ -124,10 +124,16 @@ def strptime_format(fmt: str) -> str:
     return out
 
 
-def parse_dates(values: pd.Series, fmt: str, *, bij_partial: bool = False) -> tuple[pd.Series, pd.Series | None]:
+# values that mean "no end" in end dates (read as empty): what case systems write for an open end
+OPEN_END = ("9999-12-31", "31-12-9999", "99991231", "31/12/9999", "9999/12/31")
+
+
+def parse_dates(values: pd.Series, fmt: str, *, bij_partial: bool = False,
+                strict: bool = True) -> tuple[pd.Series, pd.Series | None] | tuple[pd.Series, pd.Series | None, pd.Series]:
     """Parse a column of date strings; returns (datetime64 series with NaT for empty, precision).
 
-    Raises ``ValueError`` with the index of the first value that cannot be read.
+    ``strict``: raises ``ValueError`` with the index of the first value that cannot be read.
+    Otherwise returns a third element, the mask of filled values that are no date (NaT there).
     """
     s = values.astype(str).str.strip()
     precision = None
@@ -139,6 +145,8 @@ def parse_dates(values: pd.Series, fmt: str, *, bij_partial: bool = False) -> tu
         s = s.where(~month_unknown, s.str[:4] + "0701").where(~day_unknown | month_unknown, s.str[:6] + "15")
     parsed = pd.to_datetime(s.where(s != "", None), format=strptime_format(fmt), errors="coerce")
     bad = parsed.isna() & (s != "")
+    if not strict:
+        return parsed, precision, bad
     if bad.any():
         first = bad.idxmax()
         raise ValueError(first)

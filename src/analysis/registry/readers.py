@@ -43,9 +43,14 @@ def sniff_delimiter(header: str) -> str:
 
 
 def read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
-    text, encoding = decode(Path(path).read_bytes(), str(path))
+    data = Path(path).read_bytes()
+    if not data.strip():
+        raise RegistryError("the file is empty (0 bytes or only blanks): a table needs at least its header "
+                            "row; leave an optional table out instead of delivering an empty file", file=str(path))
+    text, encoding = decode(data, str(path))
     header = text.split("\n", 1)[0]
     sep = sniff_delimiter(header)
+    _check_not_cut_off(text, sep, str(path))
     try:
         df = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                          na_filter=False, skip_blank_lines=False, engine="c")
@@ -59,6 +64,23 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
     return df, {"format": "csv", "encoding": encoding, "separator": {",": "comma", ";": "semicolon", "\t": "tab"}[sep]}
 
 
+def _check_not_cut_off(text: str, sep: str, file: str) -> None:
+    """A file that ends in the middle of a row (no line end, fewer fields than the header) was cut
+    off while it was copied: the rows after it are missing, which no rejection can show."""
+    if text.endswith(("\n", "\r")):
+        return
+    import csv
+    lines = text.splitlines()
+    if len(lines) < 2:
+        return
+    head = next(csv.reader([lines[0]], delimiter=sep))
+    last = next(csv.reader([lines[-1]], delimiter=sep), [])
+    if len(last) < len(head):
+        raise RegistryError(f"the file ends in the middle of row {len(lines)}: {len(last)} of {len(head)} columns "
+                            "and no line end. It looks cut off (an interrupted copy or export); deliver the "
+                            "whole file", file=file, row=len(lines))
+
+
 def _row_from_parser_error(msg: str) -> int | None:
     import re
     m = re.search(r"line (\d+)", msg)
@@ -66,15 +88,31 @@ def _row_from_parser_error(msg: str) -> int | None:
 
 
 def read_xlsx(path: Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, dict]:
+    """One sheet of a workbook: the one named, or the only sheet that holds data. A workbook with
+    data on more sheets than the one read is never read silently: without a named sheet it is
+    refused (name it in mapping.yml), with one the others are listed in ``ignored_sheets``."""
     try:
-        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str,
-                           keep_default_na=False, na_filter=False, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, na_filter=False,
+                               engine="openpyxl")
     except (ValueError, KeyError, OSError) as exc:
         raise RegistryError(f"cannot read the workbook: {exc}", file=str(path)) from None
+    with_data = [n for n, d in sheets.items() if len(d) or len(d.columns)]
+    names = list(sheets)
+    if sheet is None:
+        if len(with_data) > 1:
+            raise RegistryError(f"the workbook has data on {len(with_data)} sheets ({', '.join(with_data)}); "
+                                "name the sheet that holds this table in mapping.yml (sheet: NAME), one table "
+                                "per sheet", file=str(path))
+        sheet = with_data[0] if with_data else names[0]
+    key = names[sheet] if isinstance(sheet, int) and sheet < len(names) else sheet
+    if key not in sheets:
+        raise RegistryError(f"the workbook has no sheet {sheet!r}; its sheets are {names}", file=str(path))
+    df = sheets[key]
+    ignored = [n for n in with_data if n != key]
     df.columns = [str(c).strip() for c in df.columns]
     df = df.map(lambda v: v[:-9] if isinstance(v, str) and v.endswith(" 00:00:00") else v)
     df.insert(0, ROW, range(2, len(df) + 2))
-    return df, {"format": "xlsx", "sheet": sheet if sheet is not None else 0}
+    return df, {"format": "xlsx", "sheet": key, "ignored_sheets": ignored}
 
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:

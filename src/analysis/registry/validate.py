@@ -17,7 +17,7 @@ from ..errors import BSNFoundError, RegistryError
 from ..fingerprint import file_sha256
 from .bsn import looks_like_bsn
 from .delivery import load_delivery
-from .mapping import Mapping, apply_columns, load_mapping, parse_dates
+from .mapping import OPEN_END, Mapping, apply_columns, load_mapping, parse_dates
 from .merge import merge_overlaps
 from .readers import ROW, find_table_file, read_table_file
 from .schema import FORMAT, Format, Table
@@ -220,20 +220,36 @@ def _check_values(df: pd.DataFrame, table: Table, fmt: Format, probs: _Problems)
             probs.add(is_int & ((num < lo) | (num > hi)).fillna(False), "out_of_range", name)
 
 
-def _parse_all_dates(df: pd.DataFrame, table: Table, mapping: Mapping, file: str) -> dict[str, pd.Series]:
+_OPEN_END_COLUMNS = ("end_date", "death_date")
+
+
+def _parse_all_dates(df: pd.DataFrame, table: Table, mapping: Mapping, file: str,
+                     probs: "_Problems") -> dict[str, pd.Series]:
+    """Every date column parsed. ``9999-12-31`` (and its other spellings) in an end date means "no
+    end" and is read as empty. A value that is no date (``2020-02-31``, ``0000-00-00``) rejects its
+    row (rule ``bad_date``); when most of a column cannot be read the format is wrong, and that
+    stops the delivery with file, row and column (set ``date_format`` in mapping.yml)."""
     tm = mapping.table(table.name)
     out = {}
     for name in table.date_columns:
         if name not in df.columns:
             continue
         fmt = tm.date_format_of(name)
-        try:
-            parsed, precision = parse_dates(df[name], fmt, bij_partial=(name == "birth_date"))
-        except ValueError as exc:
-            pos = exc.args[0]
-            raise RegistryError(f"cannot read date {df.at[pos, name]!r} with format {fmt!r} "
-                                "(set date_format in mapping.yml)", file=file,
-                                row=int(df.at[pos, ROW]), column=tm.source_name(name)) from None
+        values = df[name]
+        if name in _OPEN_END_COLUMNS:
+            values = values.where(~values.astype(str).str.strip().isin(OPEN_END), "")
+            df[name] = values
+        parsed, precision, bad = parse_dates(values, fmt, bij_partial=(name == "birth_date"), strict=False)
+        filled = int((values.astype(str).str.strip() != "").sum())
+        if bad.any() and (bad.sum() > 0.5 * filled or bad.sum() == filled):
+            pos = bad.idxmax()
+            hint = (" (an Excel date cell needs no date_format; a text cell does)" if fmt != "jjjj-mm-dd"
+                    and str(df.at[pos, name])[:4].isdigit() and str(df.at[pos, name])[4:5] == "-" else "")
+            raise RegistryError(f"cannot read date {df.at[pos, name]!r} with format {fmt!r}: "
+                                f"{int(bad.sum())} of {filled} values in this column are no date in that format "
+                                f"(set date_format in mapping.yml){hint}", file=file,
+                                row=int(df.at[pos, ROW]), column=tm.source_name(name))
+        probs.add(bad.to_numpy(), "bad_date", name)
         out[name] = parsed
         if precision is not None and "birth_date_precision" in table.columns:
             given = df.get("birth_date_precision", pd.Series("", index=df.index))
@@ -357,7 +373,7 @@ def validate_table(table: Table, df: pd.DataFrame, file: str, mapping: Mapping, 
     content = [c for c in df.columns if c != ROW]
     probs.add(df.duplicated(subset=content, keep="first").to_numpy(), "duplicate_row", table.key[0])
     _check_values(df, table, fmt, probs)
-    dates = _parse_all_dates(df, table, mapping, file)
+    dates = _parse_all_dates(df, table, mapping, file, probs)
     _check_rules(df, dates, table, delivery, births, probs)
     bad = probs.bad()
     dup_key = np.zeros(len(df), bool)

@@ -206,7 +206,10 @@ def _scan_text(text: str, file: str, place: str, ids: set[str], threshold: int, 
     tokens = set(_TOKEN.findall(text))
     for tok in sorted(tokens & ids):
         out.append(Violation(file, place, "identifier", f"person identifier {tok[:6]}… of the registry"))
-    nine = pd.Series(sorted(set(re.findall(r"(?<![\w.,])\d{9}(?![\w.,])", text))), dtype=str)
+    # a 9-digit run anywhere, also inside a word or a file name (bsn_123456782_x.csv), but not
+    # inside a long hexadecimal hash (a SHA-256 holds digit runs by chance) or a decimal number
+    bare = re.sub(r"[0-9a-fA-F]{16,}", " ", text)
+    nine = pd.Series(sorted(set(re.findall(r"(?<!\d)(?<!\d[.,])\d{9}(?!\d)(?![.,]\d)", bare))), dtype=str)
     for b in nine[looks_like_bsn(nine, padded_8=False)] if len(nine) else []:
         out.append(Violation(file, place, "identifier", f"a BSN-like number {b[:3]}…"))
     return out

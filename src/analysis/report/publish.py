@@ -72,20 +72,20 @@ def _toc(body: str, lang: str) -> str:
             f'<ul>{"".join(items)}</ul></nav>')
 
 
-def file_roles(names, lang: str) -> list[str]:
-    """What each input file is, in words, never the municipality's own file name (which may say
-    anything, a BSN included): a table of the format, the delivery's metadata, or "other file k"."""
+def file_roles(roles, lang: str) -> list[str]:
+    """The roles of the input files (as provenance records them) in words."""
     known = {"delivery.yml": "file_delivery", "mapping.yml": "file_mapping", "ground_truth.json": "file_ground_truth"}
-    out, k = [], 0
-    for name in names:
-        stem = Path(name).stem
-        if Path(name).parent == Path(".") and stem in FORMAT.tables:
-            out.append(table_name(stem, lang))
-        elif name in known:
-            out.append(t(known[name], lang))
+    out = []
+    for role in roles:
+        base = role.rstrip("+")
+        if base in FORMAT.tables:
+            out.append(table_name(base, lang))
+        elif base in known:
+            out.append(t(known[base], lang))
+        elif base.startswith("other_file_"):
+            out.append(t("file_other", lang, i=base.rsplit("_", 1)[1]))
         else:
-            k += 1
-            out.append(t("file_other", lang, i=k))
+            out.append(t("file_other", lang, i="?"))
     return out
 
 

@@ -13,6 +13,35 @@ from .. import paths
 from ..fingerprint import code_sha256, file_sha256, notebooks_sha256, package_versions
 
 
+def input_roles(folder: Path, hashes: dict[str, str]) -> dict[str, str]:
+    """The input files' hashes keyed by what each file *is*, never by the municipality's own file
+    names (which may hold anything, a BSN included): the format's table a file delivers (by its
+    uniform name or through mapping.yml), ``delivery.yml``, ``mapping.yml``, ``ground_truth.json``,
+    else ``other_file_<k>``."""
+    from ..registry.mapping import load_mapping
+    from ..registry.schema import FORMAT
+    try:
+        mapped = {tm.file: name for name, tm in load_mapping(Path(folder)).tables.items() if tm.file}
+    except Exception:     # an unreadable mapping.yml fails validation with its own message
+        mapped = {}
+    out, k = {}, 0
+    for rel in sorted(hashes):
+        stem = Path(rel).stem
+        if rel in mapped:
+            role = mapped[rel]
+        elif Path(rel).parent == Path(".") and stem in FORMAT.tables:
+            role = stem
+        elif rel in ("delivery.yml", "mapping.yml", "ground_truth.json"):
+            role = rel
+        else:
+            k += 1
+            role = f"other_file_{k}"
+        while role in out:     # two files for one table: the validator refuses it; keep both here
+            role += "+"
+        out[role] = hashes[rel]
+    return out
+
+
 def input_hashes(folder: Path) -> dict[str, str]:
     """SHA-256 of every file of a delivery folder (hidden files left out), by relative path."""
     folder = Path(folder)

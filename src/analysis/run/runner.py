@@ -33,7 +33,7 @@ from ..registry.validate import MAX_REJECTED, essential_losses
 from ..study.bootstrap import THREAD_VARS
 from ..study.params import AnalysisParams, QualityParams
 from .params import NOTEBOOK_PARAMS, SurvivalParams
-from .provenance import input_hashes, provenance
+from .provenance import input_hashes, input_roles, provenance
 
 KERNEL = "python3"           # fixed, so that a notebook saved with another kernel still runs
 CELL_TIMEOUT_S = 1800        # per cell
@@ -136,6 +136,7 @@ class Unit:
     force: bool = False
     accept_rejections: bool = False   # run even when an essential table lost more than max_rejected
     max_rejected: float = MAX_REJECTED
+    problem: str | None = None        # why this folder cannot be a unit (reported as its failure)
 
     @property
     def folder(self) -> Path:
@@ -203,6 +204,8 @@ def run_unit(u: Unit, in_parent: bool = False) -> UnitResult:
     t0 = time.perf_counter()
     res = UnitResult(u.code, "failed")
     try:
+        if u.problem:    # a misnamed folder fails alone; the other municipalities run
+            raise ParameterError(u.problem)
         inputs = input_hashes(Path(u.raw))
         key = unit_key(u, inputs)
         if not u.force and _up_to_date(u, key):
@@ -265,7 +268,7 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
         execute(name, params, u.folder, u.code, timeout=u.cell_timeout)
     try:
         out = results_json(primary_analysis(ap), sensitivity_analysis(ap), result.quality())
-        out["provenance"] = provenance(inputs, ap.analysis_key(), ap.seed)
+        out["provenance"] = provenance(input_roles(Path(u.raw), inputs), ap.analysis_key(), ap.seed)
         io.write_json(u.folder / "results.json", out)
     except Exception as exc:
         exc.stage = "results.json"
@@ -393,6 +396,8 @@ def make_units(folders: list[Path], *, processed: Path, out: Path, analysis: dic
     analysis.setdefault("workers", 1 if scheduler else max(1, os.cpu_count() or 1))
     if not 10 <= cell_timeout <= 86_400:
         raise ParameterError(f"cell timeout must be 10–86400 seconds, got {cell_timeout}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 64:
+        raise ParameterError(f"--workers must be a whole number in 1–64 (municipalities side by side), got {workers!r}")
     max_rejected = MAX_REJECTED if max_rejected is None else max_rejected
     if not 0 <= max_rejected <= 1:
         raise ParameterError(f"the share of rejected rows must be 0–1 (0.05 = 5%), got {max_rejected}")
@@ -401,9 +406,14 @@ def make_units(folders: list[Path], *, processed: Path, out: Path, analysis: dic
     units = []
     for f in folders:
         code = Path(f).name
-        check_municipality_code(code, f"folder name {f}")
+        try:
+            check_municipality_code(code, f"folder name {f}")
+            problem = None
+        except ParameterError as exc:
+            problem = str(exc)
         units.append(Unit(code=code, raw=str(Path(f).resolve()), processed=str(Path(processed).resolve()),
                           out=str(Path(out).resolve()), analysis=analysis, cell_timeout=cell_timeout, force=force,
-                          accept_rejections=accept_rejections, max_rejected=float(max_rejected)))
+                          accept_rejections=accept_rejections, max_rejected=float(max_rejected),
+                          problem=problem))
     return units
 
