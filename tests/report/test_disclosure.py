@@ -25,6 +25,14 @@ def test_shares_need_enough_in_both_groups():
     assert np.isnan(pct[0]) and pct[1] == 20.0 and np.isnan(pct[2]) and pct[3] == 0.0 and np.isnan(pct[4])
 
 
+def test_shares_are_computed_from_the_published_counts():
+    # 13 of 103 children: published as 15 of 105, so the share shown is 14.3%, not 12.6%
+    pct = protect_share([13, 10], [103, 103])
+    assert pct[0] == 100 * 15 / 105 and pct[1] == 100 * 10 / 105
+    # whatever the exact counts behind the rounded ones, the published share is the same
+    assert protect_share([13], [103])[0] == protect_share([14], [106])[0]
+
+
 def test_plot_counts_have_gaps_where_suppressed():
     v = protect_plot_counts([0, 4, 12])
     assert v[0] == 0 and np.isnan(v[1]) and v[2] == 10

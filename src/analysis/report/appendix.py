@@ -88,7 +88,7 @@ def _reach(tab: pd.DataFrame, p: QualityParams) -> pd.DataFrame:
     return pd.DataFrame({
         "year": tab["year"], "age_group": tab["age_group"],
         "children": dc.protect_counts(tab[["children"]], p.min_cell, p.round_to, secondary=False)["children"],
-        "pct": dc.protect_share(tab["reached"], tab["children"], p.min_cell)})
+        "pct": dc.protect_share(tab["reached"], tab["children"], p.min_cell, p.round_to)})
 
 
 def build_quality_appendix(p: QualityParams) -> QualityAppendix:
@@ -107,7 +107,7 @@ def build_quality_appendix(p: QualityParams) -> QualityAppendix:
     cov = q.light_starts_by_provider(light, years)
     link = q.linkage(spec, tables["protection_measures"], light, delivery)
     link_shown = dc.protect_counts(link, p.min_cell, p.round_to, secondary=False)
-    link_shown["pct"] = dc.protect_share(link["with_light_before"], link["children"], p.min_cell)
+    link_shown["pct"] = dc.protect_share(link["with_light_before"], link["children"], p.min_cell, p.round_to)
     meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
     return QualityAppendix(
         code=p.municipality, name=str(meta.get("municipality_name", "")), lang=p.lang,

@@ -57,12 +57,17 @@ def protect_counts(table: pd.DataFrame, threshold: int = THRESHOLD, round_to: in
     return pd.DataFrame(shown, index=table.index, columns=table.columns)
 
 
-def protect_share(numerator, denominator, threshold: int = THRESHOLD) -> np.ndarray:
-    """Percentages, NaN where the group, the numerator or its complement is below the threshold."""
+def protect_share(numerator, denominator, threshold: int = THRESHOLD, round_to: int = ROUND_TO) -> np.ndarray:
+    """Percentages, NaN where the group, the numerator or its complement is below the threshold.
+
+    Computed from the *published* counts (rounded to ``round_to``), never from the exact ones: a
+    percentage with decimals of the exact counts would give back what the rounding hid (105
+    children and 12.6% fits only 13 of 103)."""
     num, den = np.asarray(numerator, float), np.asarray(denominator, float)
     ok = (den >= threshold) & ((num >= threshold) | (num == 0)) & (((den - num) >= threshold) | (den == num))
+    rnum, rden = round_count(num, round_to).astype(float), round_count(den, round_to).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(ok & (den > 0), 100.0 * num / den, np.nan)
+        return np.where(ok & (rden > 0), 100.0 * rnum / rden, np.nan)
 
 
 def protect_plot_counts(values, threshold: int = THRESHOLD, round_to: int = ROUND_TO) -> np.ndarray:

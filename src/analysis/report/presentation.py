@@ -64,6 +64,9 @@ def risk_table_trial(curve_a: pd.DataFrame, curve_b: pd.DataFrame, p, months=(0,
     """Clones still at risk per arm at chosen months (unweighted), protected."""
     out = {}
     for arm, tab in (("a", curve_a), ("b", curve_b)):
+        if tab.empty:   # no trial (too few data): nobody is "at risk" in a trial that was not run
+            out[t("at_risk_arm", p.lang, arm=arm)] = ["–"] * len(months)
+            continue
         times = tab["time"].to_numpy() / DAYS_PER_MONTH
         n = tab["n_at_risk"].to_numpy()
         vals = []
@@ -117,7 +120,7 @@ def forest_rows(pr, sens: dict | None) -> pd.DataFrame:
     lang = pr.params.lang
     rows = [{"label": t("primary", lang), "estimate": pr.primary.ci["rd_tau"]["estimate"],
              "low": pr.primary.ci["rd_tau"]["ci_low"], "high": pr.primary.ci["rd_tau"]["ci_high"]}]
-    for _, r in pr.landmarks.iterrows():
+    for _, r in landmarks_shown(pr).iterrows():
         rows.append({"label": t("landmark", lang, age=f"{r['landmark_age']:.0f}"), "estimate": r["rd"],
                      "low": r["ci_low"], "high": r["ci_high"]})
     for key, tr in (sens or {}).get("trials", {}).items():
@@ -209,7 +212,7 @@ def header_markdown(pr, lang: str = "nl") -> str:
 
 
 def landmark_table(pr, lang: str = "nl") -> pd.DataFrame:
-    lm = pr.landmarks
+    lm = landmarks_shown(pr)
     p = pr.params
     return pd.DataFrame({
         t("landmark_age", lang): lm["landmark_age"].map("{:.0f}".format),
@@ -218,6 +221,22 @@ def landmark_table(pr, lang: str = "nl") -> pd.DataFrame:
         t("cif_exposed", lang): (lm["cif_exposed"] * 100).round(1), t("cif_unexposed", lang): (lm["cif_unexposed"] * 100).round(1),
         t("rd_pp_ci", lang): [fmt_ci({"estimate": r, "ci_low": lo, "ci_high": hi}, 100, 1, lang, "+")
                               for r, lo, hi in zip(lm["rd"], lm["ci_low"], lm["ci_high"])]})
+
+
+def landmarks_shown(pr) -> pd.DataFrame:
+    """The landmark estimates that may be published: a CIF (and the RD built on it) only where it
+    rests on at least ``min_cell`` events in a group of at least ``min_cell`` children; a CIF of
+    16% on 20 children would tell that about 3 had specialist care."""
+    lm = pr.landmarks.copy()
+    k = pr.params.min_cell
+    ev_a = lm.get("events_exposed", pd.Series(np.inf, index=lm.index))
+    ev_b = lm.get("events_unexposed", pd.Series(np.inf, index=lm.index))
+    bad_a = (ev_a < k) | (lm["n_exposed"] < k)
+    bad_b = (ev_b < k) | (lm["n_unexposed"] < k)
+    lm.loc[bad_a, "cif_exposed"] = np.nan
+    lm.loc[bad_b, "cif_unexposed"] = np.nan
+    lm.loc[bad_a | bad_b, ["rd", "ci_low", "ci_high"]] = np.nan
+    return lm.drop(columns=[c for c in ("events_exposed", "events_unexposed") if c in lm])
 
 
 def risk_table_age(pr, ages=(0, 2, 4, 6, 8, 10, 12, 14, 16, 18)) -> pd.DataFrame:

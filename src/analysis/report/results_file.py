@@ -7,6 +7,7 @@ from ..registry.validate import ESSENTIAL
 from ..study.params import AnalysisParams
 from ..study.results import PrimaryResults, TrialResult
 from . import disclosure as dc
+from .presentation import landmarks_shown
 
 
 def _rounded(x, nd=6):
@@ -62,7 +63,7 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
         "secondary": {"hr_time_varying": hr(pr.cox_tv), "naive_hr_ever_never": hr(pr.naive),
                       "landmarks": [r | {"n_exposed": _protect_flow({"n": r["n_exposed"]}, p)["n"],
                                           "n_unexposed": _protect_flow({"n": r["n_unexposed"]}, p)["n"]}
-                                    for r in pr.landmarks.to_dict("records")],
+                                    for r in landmarks_shown(pr).to_dict("records")],
                       "mixture_cure": pr.cure.rename_axis("arm").reset_index().reindex(
                           columns=["arm", "cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]
                       ).to_dict("records")},

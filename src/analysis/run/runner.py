@@ -109,7 +109,8 @@ def execute(name: str, params: dict, out_dir: Path, code: str, *, timeout: int =
                                     progress_bar=False, execution_timeout=timeout,
                                     start_timeout=START_TIMEOUT_S, report_mode=True,
                                     # no kernel log lines between the parent's progress bar
-                                    extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                                    # (CRITICAL: the kernel logs its own shutdown as "ERROR | KeyboardInterrupt")
+                                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
                 return out
             except pm.PapermillExecutionError as exc:
                 raise RunFailed(code, name, _failed_cell(out, src), f"{exc.ename}: {exc.evalue}") from None

@@ -161,8 +161,10 @@ def landmarks(cohort, ages=(5.0, 11.0), horizon_months: int = 36) -> pd.DataFram
         lm = landmark(cohort, age, horizon_months * DAYS_PER_MONTH)
         lm = lm.assign(code=np.where(lm["event"] == MOVED, 0, lm["event"]), time=np.maximum(lm["time"], 0.5))
         est = {}
+        events = {}
         for g in (1.0, 0.0):
             sub = lm[lm["exposed"] == g]
+            events[g] = int(((sub["code"] == SPECIALIST) & (sub["time"] <= horizon_months * DAYS_PER_MONTH)).sum())
             if (sub["code"] == SPECIALIST).sum() == 0:
                 est[g] = (np.nan, np.nan, len(sub))
                 continue
@@ -173,6 +175,7 @@ def landmarks(cohort, ages=(5.0, 11.0), horizon_months: int = 36) -> pd.DataFram
         rd = est[1.0][0] - est[0.0][0]
         se = float(np.hypot(est[1.0][1], est[0.0][1]))
         rows.append({"landmark_age": age, "n_exposed": est[1.0][2], "n_unexposed": est[0.0][2],
+                     "events_exposed": events[1.0], "events_unexposed": events[0.0],
                      "cif_exposed": est[1.0][0], "cif_unexposed": est[0.0][0], "rd": rd,
                      "ci_low": rd - 1.96 * se, "ci_high": rd + 1.96 * se})
     return pd.DataFrame(rows)
