@@ -187,7 +187,7 @@ def cmd_publish(a: argparse.Namespace) -> int:
     # publish reads where batch wrote: --out alone means both
     reports = a.reports or a.out or str(paths.REPORTS_DIR)
     out = a.out or reports
-    pub = publish(Path(reports), Path(out), processed=Path(a.processed), lang=a.lang, pdf=a.pdf,
+    pub = publish(Path(reports), Path(out), processed=Path(a.processed) if a.processed else None, lang=a.lang, pdf=a.pdf,
                   progress=bar("publish"))
     for code, files in pub.appendices.items():
         print(f"  {code}: " + ", ".join(f.name for f in files))
@@ -309,8 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"where the publication goes (default: --reports, else {paths.REPORTS_DIR})")
     u.add_argument("--reports", default=None, metavar="DIR",
                    help="where `workbench batch` wrote (default: --out, else the default of batch)")
-    u.add_argument("--processed", default=str(paths.PROCESSED_DIR), metavar="DIR",
-                   help="the validated registries, for the person-identifier scan (default: %(default)s)")
+    u.add_argument("--processed", default=None, metavar="DIR",
+                   help="the validated registries, for the person-identifier scan (default: where the batch "
+                        "recorded them in reports/<code>/unit.json)")
     u.add_argument("--lang", choices=("nl", "en"), help="language of the appendices (default: that of the batch run)")
     u.add_argument("--pdf", action="store_true", help="also print every appendix to PDF (needs Chromium; default: off)")
     u.set_defaults(func=cmd_publish)

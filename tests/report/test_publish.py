@@ -153,3 +153,33 @@ def test_a_municipality_that_failed_later_loses_its_old_appendices(first_run, re
     assert set(pub.failed) == {"9907", "9909"}
     assert not list((out / "9909").glob("*.html")) and not (out / "9909" / "results.json").exists()
     assert "planted" in pub.index.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_identifiers_are_found_from_the_runs_own_records_and_notebooks_left_in_place_are_scanned(
+        first_run, region, tmp_path):
+    reports = tmp_path / "reports"
+    shutil.copytree(region / "reports", reports)
+    pid = pd.read_parquet(region / "processed" / "9908" / "registry" / "persons.parquet")["person_id"].iloc[3]
+    r = json.loads((reports / "9908" / "results.json").read_text())
+    r["municipality_name"] = f"Testgemeente {pid}"
+    (reports / "9908" / "results.json").write_text(json.dumps(r))
+    # no --processed: the batch's unit.json says where the registry is, and the identifier is found
+    with pytest.raises(DisclosureRefused) as err:
+        publish(reports, tmp_path / "out")
+    assert any(v.kind == "identifier" and v.file.startswith("9908/") for v in err.value.violations)
+    # a registry that cannot be found means no check, and so no publication
+    for c in ("9908", "9909"):
+        u = json.loads((reports / c / "unit.json").read_text())
+        u["processed"] = str(tmp_path / "elsewhere")
+        (reports / c / "unit.json").write_text(json.dumps(u))
+    with pytest.raises(WorkbenchError, match="cannot check the publication for person identifiers"):
+        publish(reports, tmp_path / "out2")
+    assert not (tmp_path / "out2" / "index.html").exists()
+    # publishing into the batch's own folder: the executed notebooks stay there, so they are scanned
+    r["municipality_name"] = "Testgemeente"
+    (reports / "9908" / "results.json").write_text(json.dumps(r))
+    _plant_output(reports, text=f"kind {pid}")
+    with pytest.raises(DisclosureRefused) as err:
+        publish(reports, reports, processed=region / "processed")
+    assert any(v.file == "9908/02_survival.ipynb" for v in err.value.violations), err.value.violations

@@ -254,6 +254,20 @@ def scan_file(path: Path, identifiers: set[str] = frozenset(), threshold: int = 
     if path.suffix.lower() in (".pdf", ".png", ".svg"):
         return []
     text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() == ".ipynb":   # an executed notebook: identifiers in its text and outputs
+        out = [Violation(name, "notebook", "identifier", f"person identifier {tok[:6]}… of the registry")
+               for tok in sorted(set(_TOKEN.findall(text)) & set(identifiers))]
+        # embedded images (base64) hold digit runs by chance: BSN-like numbers are looked for in the rest
+        try:
+            nb = json.loads(text)
+            for cell in nb.get("cells", []):
+                for o in cell.get("outputs", []):
+                    for k in [k for k in o.get("data", {}) if k.startswith("image/")]:
+                        del o["data"][k]
+            bare = json.dumps(nb, ensure_ascii=False).replace("\\n", " ")
+        except ValueError:
+            bare = re.sub(r"[A-Za-z0-9+/=]{64,}", " ", text)
+        return out + [v for v in _scan_text(bare, name, "notebook", set(), threshold, round_to) if v.kind == "identifier"]
     if path.suffix.lower() == ".json":
         return _scan_json(json.loads(text), name, "", set(identifiers), threshold, round_to)
     if path.suffix.lower() not in (".html", ".htm"):

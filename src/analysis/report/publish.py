@@ -306,12 +306,33 @@ def to_pdf(html_path: Path, pdf_path: Path) -> Path:
 
 # --- the whole publication ---------------------------------------------------------------
 
-def _identifiers(processed: Path, codes) -> set[str]:
+def _identifiers(reports: Path, processed: Path | None, codes) -> set[str]:
+    """The person identifiers (pseudonyms) of every municipality in the publication, from the
+    validated registry the batch recorded in ``unit.json`` (else ``processed``). A municipality
+    whose registry cannot be found is not published: the scan could not check it."""
     ids: set[str] = set()
+    missing = []
     for c in codes:
-        f = Path(processed) / c / "registry" / "persons.parquet"
-        if f.exists():
-            ids |= set(pd.read_parquet(f, columns=["person_id"])["person_id"].astype(str))
+        places = []
+        try:
+            rec = json.loads((Path(reports) / c / UNIT_FILE).read_text(encoding="utf-8")).get("processed")
+            if rec:
+                places.append(Path(rec))
+        except (OSError, ValueError):
+            pass
+        if processed is not None:
+            places.append(Path(processed))
+        f = next((pl / c / "registry" / "persons.parquet" for pl in places
+                  if (pl / c / "registry" / "persons.parquet").exists()), None)
+        if f is None:
+            if (Path(reports) / c / "results.json").exists():
+                missing.append(c)
+            continue
+        ids |= set(pd.read_parquet(f, columns=["person_id"])["person_id"].astype(str))
+    if missing:
+        raise WorkbenchError(f"cannot check the publication for person identifiers of {', '.join(missing)}: their "
+                             "validated registry is neither where the batch recorded it nor in --processed; "
+                             "nothing was published")
     return ids
 
 
@@ -328,7 +349,7 @@ def collect(reports: Path) -> tuple[dict[str, dict], dict[str, str]]:
     return done, failed
 
 
-def publish(reports: Path, out: Path | None = None, *, processed: Path, lang: str | None = None,
+def publish(reports: Path, out: Path | None = None, *, processed: Path | None = None, lang: str | None = None,
             pdf: bool = False, threshold: int = dc.THRESHOLD, round_to: int = dc.ROUND_TO,
             progress=None) -> Published:
     """Render, index, scan and move into place; raises :class:`DisclosureRefused` on a violation."""
@@ -362,10 +383,16 @@ def publish(reports: Path, out: Path | None = None, *, processed: Path, lang: st
         if (page := protocol_html(lang)) is not None:
             written.append(io.write_text(stage / PROTOCOL_PAGE, page))
         written.append(io.write_text(stage / "index.html", index_html(results, failed, appendices, lang, with_pdf)))
-        ids = _identifiers(processed, list(results) + list(failed))
+        ids = _identifiers(reports, processed, list(results) + list(failed))
         violations = [v for f in written for v in dc.scan_file(f, ids, threshold, round_to)]
+        if out == reports:   # the executed notebooks stay in the published folder: scanned as well
+            kept = sorted(p for c in [*results, *failed] for p in (reports / c).glob("*.ipynb"))
+            violations += [v for f in kept for v in dc.scan_file(f, ids, threshold, round_to)]
         if violations:
-            rel = lambda v: dc.Violation(str(Path(v.file).relative_to(stage)), v.place, v.kind, v.detail)  # noqa: E731
+            def rel(v):
+                f = Path(v.file)
+                return dc.Violation(str(f.relative_to(stage) if f.is_relative_to(stage) else f.relative_to(reports)),
+                                    v.place, v.kind, v.detail)
             raise DisclosureRefused([rel(v) for v in violations])
         placed = []
         for f in [*written, *pdfs]:

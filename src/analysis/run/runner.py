@@ -230,7 +230,8 @@ def run_unit(u: Unit, in_parent: bool = False) -> UnitResult:
         state = {}
     res.seconds = time.perf_counter() - t0
     try:
-        io.write_json(u.folder / UNIT_FILE, {**state, **asdict(res)})
+        # where the validated registry lies: publish finds the person identifiers to scan for there
+        io.write_json(u.folder / UNIT_FILE, {**state, "processed": u.processed, **asdict(res)})
     except OSError:
         pass
     return res
