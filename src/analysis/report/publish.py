@@ -24,6 +24,7 @@ import pandas as pd
 from . import disclosure as dc
 from .. import io
 from ..errors import WorkbenchError
+from ..lock import folder_locks
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
 from ..paths import PROTOCOL, PROTOCOL_PAGE, UNIT_FILE
 from ..registry.schema import FORMAT
@@ -354,6 +355,12 @@ def publish(reports: Path, out: Path | None = None, *, processed: Path | None = 
             progress=None) -> Published:
     """Render, index, scan and move into place; raises :class:`DisclosureRefused` on a violation."""
     reports, out = Path(reports).resolve(), Path(out or reports).resolve()
+    with folder_locks({reports, out}, "publish"):
+        return _publish(reports, out, processed=processed, lang=lang, pdf=pdf, threshold=threshold,
+                        round_to=round_to, progress=progress)
+
+
+def _publish(reports: Path, out: Path, *, processed, lang, pdf, threshold, round_to, progress) -> Published:
     results, failed = collect(reports)
     if not results and not failed:
         raise WorkbenchError(f"nothing to publish in {reports}: run `workbench batch` first")
@@ -364,6 +371,8 @@ def publish(reports: Path, out: Path | None = None, *, processed: Path | None = 
         raise WorkbenchError(f"the appendices of {', '.join(wrong)} were run in another language than {lang!r}: "
                              f"rerun `workbench batch --lang {lang}`")
     out.mkdir(parents=True, exist_ok=True)
+    for old_stage in out.glob(".publish-*"):   # left by a publish that was killed: never published, removed
+        shutil.rmtree(old_stage, ignore_errors=True)
     stage = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
     try:
         written: list[Path] = []

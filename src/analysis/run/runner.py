@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from .. import fingerprint, io
+from ..lock import folder_locks
 from ..errors import ParameterError, WorkbenchError
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
 from ..paths import UNIT_FILE
@@ -291,6 +292,11 @@ def batch(units: list[Unit], *, workers: int = 1, scheduler: str | None = None,
     """
     if not units:
         return []
+    with folder_locks({Path(units[0].out), *(Path(u.processed) for u in units)}, "batch"):
+        return _batch(units, workers=workers, scheduler=scheduler, progress=progress)
+
+
+def _batch(units: list[Unit], *, workers: int, scheduler: str | None, progress: bool) -> list[UnitResult]:
     t0 = time.perf_counter()
     results: dict[str, UnitResult] = {}
     tick = bar("municipalities") if progress else (lambda it, total=None: it)
