@@ -16,7 +16,7 @@ MAY_USE = {
     # the study's descriptives and trial (its ground truth uses none of the study's code)
     "synth": {"registry", "study", "estimators"},
 }
-SHARED = {"errors", "io", "paths", "progress", "fingerprint", "lock", "__init__"}
+SHARED = {"errors", "io", "paths", "progress", "fingerprint", "lock", "procs", "__init__"}
 STAGES = set(MAY_USE)
 
 

@@ -110,7 +110,8 @@ def test_bsn_recognition():
 
 def test_structural_errors_name_file_row_and_column(tiny):
     (tiny / "screenings.csv").write_text("screening_id,person_id,screening_date,instrument,sdq_total\n"
-                                         f"S1,{pid(1)},01-09-2015,sdq_parent,15\nS2,{pid(1)},31-12-2016,sdq_parent,3\n")
+                                         f"S1,{pid(1)},01-09-2015,sdq_parent,15\nS2,{pid(1)},31-12-2016,sdq_parent,3\n"
+                                         f"S3,{pid(3)},15-10-2016,sdq_parent,8\n")
     with pytest.raises(RegistryError) as err:      # a whole column in another format: the format is wrong
         validate_delivery(tiny)
     assert (err.value.file, err.value.row, err.value.column) == ("screenings.csv", 2, "screening_date")

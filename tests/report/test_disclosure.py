@@ -63,3 +63,11 @@ def test_results_json_names_input_files_by_role(tmp_path):
     roles = input_roles(tmp_path, input_hashes(tmp_path))
     assert set(roles) == {"persons", "delivery.yml", "other_file_1", "other_file_2"}
     assert "123456782" not in str(roles) and "111222333" not in str(roles)
+
+
+def test_curve_steps_are_pooled_until_they_hold_ten_events():
+    from analysis.report.disclosure import pool_steps
+    t = pd.DataFrame({"time": [1, 2, 3, 4, 5, 6], "events": [3, 4, 5, 12, 1, 2], "value": [.1, .2, .3, .5, .51, .52]})
+    kept = pool_steps(t)
+    assert kept["time"].tolist() == [3, 4]          # 3+4+5 = 12 events in one step, then 12; the last 3 left out
+    assert kept["value"].tolist() == [.3, .5]

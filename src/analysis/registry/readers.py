@@ -58,6 +58,16 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
         row = _row_from_parser_error(str(exc))
         raise RegistryError(f"cannot split the row into columns with separator {sep!r}: {exc}",
                             file=str(path), row=row) from None
+    if not isinstance(df.index, pd.RangeIndex):
+        # more fields in the first row(s) than the header has names: pandas would silently take the
+        # first column(s) as an index and shift every value one column to the right
+        import csv
+        head = next(csv.reader([header], delimiter=sep))
+        for i, row in enumerate(csv.reader(_io.StringIO(text, newline=""), delimiter=sep), start=1):
+            if len(row) > len(head):
+                raise RegistryError(f"row {i} has {len(row)} fields but the header has {len(head)} columns "
+                                    f"(a separator too many, or an unquoted {sep!r} in a value)",
+                                    file=str(path), row=i)
     # empty lines inside the file are kept as rows (and rejected later), never silently dropped
     df.columns = [str(c).strip() for c in df.columns]
     df.insert(0, ROW, range(2, len(df) + 2))

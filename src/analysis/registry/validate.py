@@ -227,8 +227,8 @@ def _parse_all_dates(df: pd.DataFrame, table: Table, mapping: Mapping, file: str
                      probs: "_Problems") -> dict[str, pd.Series]:
     """Every date column parsed. ``9999-12-31`` (and its other spellings) in an end date means "no
     end" and is read as empty. A value that is no date (``2020-02-31``, ``0000-00-00``) rejects its
-    row (rule ``bad_date``); when most of a column cannot be read the format is wrong, and that
-    stops the delivery with file, row and column (set ``date_format`` in mapping.yml)."""
+    row (rule ``bad_date``); when most of a column (and at least 3 values) cannot be read the format
+    is wrong, and that stops the delivery with file, row and column (set ``date_format``)."""
     tm = mapping.table(table.name)
     out = {}
     for name in table.date_columns:
@@ -241,7 +241,7 @@ def _parse_all_dates(df: pd.DataFrame, table: Table, mapping: Mapping, file: str
             df[name] = values
         parsed, precision, bad = parse_dates(values, fmt, bij_partial=(name == "birth_date"), strict=False)
         filled = int((values.astype(str).str.strip() != "").sum())
-        if bad.any() and (bad.sum() > 0.5 * filled or bad.sum() == filled):
+        if bad.sum() >= 3 and bad.sum() > 0.5 * filled:     # a column in another format, not a typo
             pos = bad.idxmax()
             hint = (" (an Excel date cell needs no date_format; a text cell does)" if fmt != "jjjj-mm-dd"
                     and str(df.at[pos, name])[:4].isdigit() and str(df.at[pos, name])[4:5] == "-" else "")

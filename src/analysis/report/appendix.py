@@ -79,8 +79,11 @@ def _completeness(tables, p: QualityParams) -> pd.DataFrame:
     shown = shown.where(~((missing > 0) & (missing < p.min_cell)), ">99")
     shown = shown.where(~((filled > 0) & (filled < p.min_cell)), "<1")
     small = comp["rows"] < p.min_cell
-    comp = comp.assign(shown=shown.where(~small, "–"),
-                       filled_pct=comp["filled_pct"].where(~small))
+    shown = shown.where(~small, "–")
+    # the chart draws what the table shows: ">99" as 99, "<1" as 1, nothing where suppressed
+    plotted = pd.to_numeric(shown.str.replace(">", "", regex=False).str.replace("<", "", regex=False),
+                            errors="coerce")
+    comp = comp.assign(shown=shown, filled_pct=plotted)
     return comp
 
 

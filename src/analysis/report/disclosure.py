@@ -82,6 +82,23 @@ def truncate_curve(table: pd.DataFrame, threshold: int = THRESHOLD, column: str 
     return table.iloc[: low[0]] if len(low) else table
 
 
+def pool_steps(table: pd.DataFrame, threshold: int = THRESHOLD, column: str = "events") -> pd.DataFrame:
+    """A step curve whose every step holds at least ``threshold`` events: steps are pooled (the
+    curve jumps once, to the value after the last of them) and a last group with fewer events is
+    left out, so that no step in a figure shows fewer events than a table may."""
+    if table.empty or column not in table:
+        return table
+    ev = table[column].to_numpy(float)
+    keep = np.zeros(len(table), bool)
+    acc = 0.0
+    for i, e in enumerate(ev):
+        acc += e
+        if acc >= threshold - 1e-9:
+            keep[i] = True
+            acc = 0.0
+    return table[keep]
+
+
 # --- the scan before publishing ---------------------------------------------------------------
 # Everything ``workbench publish`` writes is read back and refused when it shows a person
 # identifier, a count below the threshold (or not rounded), a minimum or maximum, or row-level data.

@@ -78,11 +78,12 @@ def risk_table_trial(curve_a: pd.DataFrame, curve_b: pd.DataFrame, p, months=(0,
 
 
 def curve_for_plot(table: pd.DataFrame, p, scale: float = 1.0, band: bool = True) -> pd.DataFrame:
-    """Time (scaled) and value of a curve, cut where fewer than the threshold remain at risk.
+    """Time (scaled) and value of a curve, cut where fewer than the threshold remain at risk, each
+    step holding at least the threshold of events (steps pooled, see :func:`disclosure.pool_steps`).
 
     ``band=False`` for weighted clone curves: their pointwise standard errors ignore that a child's
     clone-months are not independent (intervals for the estimands come from the bootstrap)."""
-    tab = dc.truncate_curve(table, p.min_cell)
+    tab = dc.pool_steps(dc.truncate_curve(table, p.min_cell), p.min_cell)
     out = pd.DataFrame({"time": tab["time"] / scale, "value": tab["value"]})
     return out.assign(lower=tab["lower"], upper=tab["upper"]) if band else out
 

@@ -25,6 +25,8 @@ import nbformat
 
 from .. import fingerprint, io
 from ..lock import folder_locks
+from ..procs import children as _children
+from ..procs import die_with_parent
 from ..errors import ParameterError, WorkbenchError
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
 from ..paths import UNIT_FILE
@@ -317,7 +319,7 @@ def _batch(units: list[Unit], *, workers: int, scheduler: str | None, progress: 
 def _on_pool(units: list[Unit], workers: int, tick) -> dict[str, UnitResult]:
     ctx = multiprocessing.get_context("spawn")
     results: dict[str, UnitResult] = {}
-    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent)
     old = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         futures = {ex.submit(run_unit, u): u for u in units}
@@ -354,19 +356,6 @@ def _kill_pool(ex: ProcessPoolExecutor) -> None:
         except (OSError, AttributeError):
             pass
     ex.shutdown(wait=False, cancel_futures=True)
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    try:
-        for d in Path("/proc").iterdir():
-            if d.name.isdigit():
-                stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(stat[1]) == pid:
-                    out += _children(int(d.name)) + [int(d.name)]
-    except OSError:
-        pass
-    return out
 
 
 def _on_dask(units: list[Unit], scheduler: str, tick) -> dict[str, UnitResult]:

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
+from ..procs import die_with_parent
 from .trial import TrialParams, estimate
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -65,7 +66,7 @@ def bootstrap(fu: pd.DataFrame, p: TrialParams, n_boot: int = 200, seed: int = 2
         saved = {k: os.environ.get(k) for k in THREAD_VARS}
         os.environ.update({k: "1" for k in THREAD_VARS})  # one BLAS thread per worker: no oversubscription
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent) as ex:
                 it = ex.map(_chunk, [(fu, p, c) for c in chunks])
                 for res in (progress(it, total=len(chunks)) if progress else it):
                     results.extend(res)
