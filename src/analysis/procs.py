@@ -51,3 +51,14 @@ def die_with_parent() -> None:
     signal.signal(signal.SIGTERM, _stop_and_exit)
     if os.getppid() == 1:      # the parent died before prctl took effect
         _stop_and_exit(signal.SIGTERM, None)
+
+
+FAULT_ENV = "WORKBENCH_FAULT"
+
+
+def fault_point(name: str) -> None:
+    """Fault injection for the test suite: ``WORKBENCH_FAULT=<name>`` kills this process here with
+    SIGKILL (what a power cut or the out-of-memory killer does), so that tests can check that every
+    stage leaves a state the next run repairs. Does nothing unless the variable names this point."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)

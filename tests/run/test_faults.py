@@ -63,3 +63,55 @@ def test_kill_9_of_the_batch_takes_its_workers_and_kernels_along_and_a_rerun_is_
         assert (tmp_path / "reports" / c / "results.json").read_bytes() == after_kill[c]
         assert json.loads(after_kill[c])["municipality"] == c
     assert not list((tmp_path / "reports").glob(".publish-*"))
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+            and not p.name.startswith(".")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["validation", "publish_staging", "publish_switch"])
+def test_kill_9_at_a_stage_then_a_rerun_gives_the_clean_run_byte_for_byte(stage, tmp_path_factory):
+    base = tmp_path_factory.getbasetemp() / "faults_clean"
+    if not (base / "site").exists():                   # one clean run, shared by the stages
+        _synth(base / "raw", "9931", 300, 31)
+        r = subprocess.run([*_batch_cmd(base), "--workers", "1"], capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, r.stderr[-2000:]
+        exe = Path(sys.executable).parent / "workbench"
+        r = subprocess.run([str(exe), "publish", "--reports", str(base / "reports"), "--out", str(base / "site")],
+                           capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, r.stderr[-2000:]
+    work = tmp_path_factory.mktemp(stage)
+    shutil_copy = __import__("shutil").copytree
+    exe = Path(sys.executable).parent / "workbench"
+    env = {**os.environ, "WORKBENCH_FAULT": stage}
+    if stage == "validation":
+        shutil_copy(base / "raw", work / "raw")
+        r = subprocess.run(_batch_cmd(work), env=env, capture_output=True, text=True, timeout=900)
+        assert r.returncode == -signal.SIGKILL
+        r = subprocess.run(_batch_cmd(work), capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert (work / "reports" / "9931" / "results.json").read_bytes() == \
+            (base / "reports" / "9931" / "results.json").read_bytes()
+        return
+    shutil_copy(base / "reports", work / "reports")
+    shutil_copy(base / "processed", work / "processed")
+    for c in work.glob("reports/*/unit.json"):          # the copy's registry is where the copy is
+        u = json.loads(c.read_text())
+        u["processed"] = str(work / "processed")
+        c.write_text(json.dumps(u))
+    cmd = [str(exe), "publish", "--reports", str(work / "reports"), "--out", str(work / "site")]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == -signal.SIGKILL
+    left = {p.name for p in (work / "site").iterdir() if p.name.startswith(".")}
+    if stage == "publish_switch":     # killed after the first file moved: a half switch, marked
+        assert left == {".switch-ready", ".workbench.lock"}
+    else:                             # killed while staging: unscanned files only in the staging folder
+        assert ".workbench.lock" in left and len([n for n in left if n.startswith(".publish-")]) == 1
+    if stage == "publish_staging":
+        assert not (work / "site" / "index.html").exists()     # nothing unscanned in place
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert _tree(work / "site") == _tree(base / "site")        # the clean publication, byte for byte
+    assert not [p for p in (work / "site").iterdir() if p.name.startswith((".publish-", ".switch"))]

@@ -11,6 +11,7 @@ import html
 import io as _io
 import json
 import re
+import os
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +26,7 @@ from . import disclosure as dc
 from .. import io
 from ..errors import WorkbenchError
 from ..lock import folder_locks
+from ..procs import fault_point
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
 from ..paths import PROTOCOL, PROTOCOL_PAGE, UNIT_FILE
 from ..registry.schema import FORMAT
@@ -337,6 +339,35 @@ def _identifiers(reports: Path, processed: Path | None, codes) -> set[str]:
     return ids
 
 
+READY = ".switch-ready"       # a scanned publication whose switch into place has begun
+MANIFEST = ".manifest.json"   # in it: the files it places and the stale files it removes
+
+
+def _roll_forward(out: Path) -> bool:
+    """Move a scanned publication (``out/.switch-ready``) into place: every file, the index last,
+    then the stale appendices of municipalities that failed. Also finishes a switch that a killed
+    process left half done, so the folder never stays a mix of two publications."""
+    ready = Path(out) / READY
+    if not ready.is_dir():
+        return False
+    try:
+        m = json.loads((ready / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):      # cannot happen (the manifest is written before the rename)
+        shutil.rmtree(ready, ignore_errors=True)
+        return False
+    for i, rel in enumerate(sorted(m["files"], key=lambda r: r == "index.html")):
+        src, target = ready / rel, Path(out) / rel
+        if src.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, target)
+        if i == 0:
+            fault_point("publish_switch")
+    for rel in m["delete"]:
+        (Path(out) / rel).unlink(missing_ok=True)
+    shutil.rmtree(ready, ignore_errors=True)
+    return True
+
+
 def collect(reports: Path) -> tuple[dict[str, dict], dict[str, str]]:
     """The municipalities of the last batch: finished ones (their results) and failed ones (why)."""
     done, failed = {}, {}
@@ -371,6 +402,7 @@ def _publish(reports: Path, out: Path, *, processed, lang, pdf, threshold, round
         raise WorkbenchError(f"the appendices of {', '.join(wrong)} were run in another language than {lang!r}: "
                              f"rerun `workbench batch --lang {lang}`")
     out.mkdir(parents=True, exist_ok=True)
+    _roll_forward(out)                        # a switch that was cut short: finished (it was scanned)
     for old_stage in out.glob(".publish-*"):   # left by a publish that was killed: never published, removed
         shutil.rmtree(old_stage, ignore_errors=True)
     stage = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
@@ -383,6 +415,7 @@ def _publish(reports: Path, out: Path, *, processed, lang, pdf, threshold, round
             prov = results[c].get("provenance", {})
             text = render_appendix(reports / c / f"{name}.ipynb", f"{t('title_' + name, lang)} — {c}", lang, prov)
             written.append(io.write_text(stage / c / f"{name}.html", text))
+            fault_point("publish_staging")
             appendices.setdefault(c, []).append(f"{c}/{name}.html")
             if pdf:
                 pdfs.append(to_pdf(written[-1], stage / c / f"{name}.pdf"))
@@ -403,18 +436,14 @@ def _publish(reports: Path, out: Path, *, processed, lang, pdf, threshold, round
                 return dc.Violation(str(f.relative_to(stage) if f.is_relative_to(stage) else f.relative_to(reports)),
                                     v.place, v.kind, v.detail)
             raise DisclosureRefused([rel(v) for v in violations])
-        placed = []
-        for f in [*written, *pdfs]:
-            target = out / f.relative_to(stage)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            f.replace(target)
-            placed.append(target)
-        for c in failed:   # appendices of an earlier success would contradict the index
-            for name in NOTEBOOKS:
-                for old in (out / c / f"{name}.html", out / c / f"{name}.pdf"):
-                    old.unlink(missing_ok=True)
-            if out != reports:
-                (out / c / "results.json").unlink(missing_ok=True)
+        files = [str(f.relative_to(stage)) for f in [*written, *pdfs]]
+        delete = [f"{c}/{name}{ext}" for c in failed for name in NOTEBOOKS for ext in (".html", ".pdf")]
+        if out != reports:   # appendices of an earlier success would contradict the index
+            delete += [f"{c}/results.json" for c in failed]
+        io.write_json(stage / MANIFEST, {"files": files, "delete": delete})
+        os.replace(stage, out / READY)     # the commit point: one rename of the scanned publication
+        placed = [out / f for f in files]
+        _roll_forward(out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return Published(out=out, index=out / "index.html",

@@ -26,7 +26,7 @@ import nbformat
 from .. import fingerprint, io
 from ..lock import folder_locks
 from ..procs import children as _children
-from ..procs import die_with_parent
+from ..procs import die_with_parent, fault_point
 from ..errors import ParameterError, WorkbenchError
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
 from ..paths import UNIT_FILE
@@ -252,6 +252,7 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
                              f"name the folder after the municipality code")
     processed = Path(u.processed)
     save(result, processed)
+    fault_point("validation")
     losses = essential_losses(result.quality(), u.max_rejected)
     if losses and not u.accept_rejections:
         raise DataLost(f"validation rejected too much of the essential tables: {'; '.join(losses)}. "
