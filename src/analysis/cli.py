@@ -107,7 +107,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
     for folder in delivery_folders(Path(a.dir)):
         out, q = validate_and_save(folder, Path(a.processed))
         _report(folder, out, q)
-        if q["rejected"]:
+        from .registry.validate import essential_losses
+        if q["rejected"] or essential_losses(q):   # rows lost, or an essential table without rows
             code = EXIT_REJECTED
     return code
 

@@ -146,10 +146,11 @@ def test_the_corpus_is_large_and_both_outcomes_occur(tiny, tmp_path, capsys):
     assert len(CASES) >= 30
     codes = {}
     for case in ("utf16", "unknown_sex", "open_end_9999", "too_many_fields", "separator_at_every_line_end",
-                 "impossible_date"):
+                 "impossible_date", "header_only_screenings"):
         d = tmp_path / case / "0037"
         shutil.copytree(tiny, d)
         CASES[case](d)
         codes[case] = main(["validate", str(d), "--processed", str(tmp_path / case / "p")])
     assert codes == {"utf16": 2, "unknown_sex": 1, "open_end_9999": 0, "too_many_fields": 2,
-                     "separator_at_every_line_end": 2, "impossible_date": 1}   # never shifted into other columns
+                     "separator_at_every_line_end": 2, "impossible_date": 1,   # never shifted into other columns
+                     "header_only_screenings": 1}                               # an essential table without rows
