@@ -115,3 +115,25 @@ def test_kill_9_at_a_stage_then_a_rerun_gives_the_clean_run_byte_for_byte(stage,
     assert r.returncode == 0, r.stderr[-2000:]
     assert _tree(work / "site") == _tree(base / "site")        # the clean publication, byte for byte
     assert not [p for p in (work / "site").iterdir() if p.name.startswith((".publish-", ".switch"))]
+
+
+@pytest.mark.slow
+def test_a_publish_and_a_second_batch_during_a_batch_are_refused(tmp_path):
+    _synth(tmp_path / "raw", "9941", 300, 41)
+    first = subprocess.Popen(_batch_cmd(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = tmp_path / "reports" / LOCK_NAME
+    deadline = time.time() + 60
+    while time.time() < deadline and not lock.exists():
+        time.sleep(0.2)
+    assert lock.exists()
+    exe = Path(sys.executable).parent / "workbench"
+    pub = subprocess.run([str(exe), "publish", "--reports", str(tmp_path / "reports")], capture_output=True,
+                         text=True, timeout=120)
+    again = subprocess.run(_batch_cmd(tmp_path), capture_output=True, text=True, timeout=120)
+    out, err = first.communicate(timeout=900)
+    for r in (pub, again):
+        assert r.returncode == 2 and f"process {first.pid} " in r.stderr and "`workbench batch`" in r.stderr, r.stderr
+    assert first.returncode == 0, err[-2000:]
+    assert json.loads((tmp_path / "reports" / "9941" / "unit.json").read_text())["status"] == "ok"
+    assert not (tmp_path / "reports" / "index.html").exists()       # the refused publish wrote nothing
+    assert not lock.exists()
