@@ -20,3 +20,4 @@ NOTEBOOK_NAMES = ("01_data_quality", "02_survival", "03_sensitivity")
 UNIT_FILE = "unit.json"      # per municipality: the unit's key, status and where it failed
 PROTOCOL = PROJECT_ROOT / "docs" / "analysis-protocol.md"   # the analysis protocol, for researchers
 PROTOCOL_PAGE = "analysis-protocol.html"                      # its page in every publication
+METADATA_FILES = ("delivery.yml", "mapping.yml", "ground_truth.json")   # input files that are no table

@@ -27,13 +27,18 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def _stop_and_exit(signum, frame):
-    """Stop this process's own children (kernels, bootstrap workers) first, then exit."""
-    for child in children(os.getpid()):
+def stop_children(pid: int) -> None:
+    """SIGTERM to every descendant of ``pid`` (kernels, bootstrap workers), deepest first."""
+    for child in children(pid):
         try:
             os.kill(child, signal.SIGTERM)
         except OSError:
             pass
+
+
+def _stop_and_exit(signum, frame):
+    """Stop this process's own children first, then exit."""
+    stop_children(os.getpid())
     os._exit(128 + signum)
 
 

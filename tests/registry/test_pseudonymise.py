@@ -162,3 +162,10 @@ def test_an_identifier_column_that_holds_pseudonyms_already_is_refused(bij_expor
     pseudonymise_folder(src, tmp_path / "once", KEY)
     with pytest.raises(RegistryError, match="pseudonymised before"):
         pseudonymise_folder(tmp_path / "once", tmp_path / "twice", KEY)
+
+
+def test_a_table_file_without_identifiers_is_copied_as_it_is(bij_export, tmp_path):
+    src, _, _, _ = bij_export
+    (src / "codelijst.csv").write_bytes("code;omschrijving\r\n02;ambulant\r\n11;verblijf\r\n".encode("cp1252"))
+    pseudonymise_folder(src, tmp_path / "out", KEY)
+    assert (tmp_path / "out" / "codelijst.csv").read_bytes() == (src / "codelijst.csv").read_bytes()

@@ -241,24 +241,30 @@ def pseudonymise_folder(src: Path, dst: Path, key: bytes, columns: list[str] | N
         raise RegistryError("no table file with a person identifier found: name the column with --column, "
                             "or describe the export in mapping.yml (a column mapped to person_id)", file=str(src))
     # first read and check everything: a refused delivery writes nothing
-    plan, stray = [], []
+    plan, stray = [], []      # per file: (path, identifier columns it has, values failing the elfproef)
     for path in sorted(p for p in src.iterdir() if p.is_file()):
-        ids = id_cols.get(path.name)
         if path.suffix.lower() not in SUFFIXES:
-            plan.append((path, None, None))
+            plan.append((path, set(), {}))
             continue
+        ids = id_cols.get(path.name, set())
         sheets = [None]
         if path.suffix.lower() == ".xlsx":
             from openpyxl import load_workbook
             sheets = load_workbook(path, read_only=True).sheetnames
+        present: set[str] = set()
+        not_bsn: dict[str, int] = {}
+        first = None
         for sheet in sheets:
             df, _ = read_table_file(path, sheet)
-            present = {c for c in (ids or set()) if c in df.columns}
-            if ids and not present and not columns:
-                _check_ids(df, ids, str(path))          # names the missing column
-            stray += _stray_bsns(df, present, str(path) + (f" (sheet {sheet})" if sheet else ""))
-            if present:
-                plan.append((path, present, _check_ids(df, present, str(path))))
+            first = df if first is None else first
+            here = {c for c in ids if c in df.columns}
+            stray += _stray_bsns(df, here, str(path) + (f" (sheet {sheet})" if sheet else ""))
+            for c, n in _check_ids(df, here, str(path)).items():
+                not_bsn[c] = not_bsn.get(c, 0) + n
+            present |= here
+        if ids and not present and not columns:
+            _check_ids(first, ids, str(path))          # names the missing identifier column
+        plan.append((path, present, not_bsn))          # a table without identifiers is copied as it is
     if stray:
         raise BSNFoundError("BSN-like values (9 digits, elfproef) outside the identifier columns "
                             f"{sorted({c for v in id_cols.values() for c in v})}: "
@@ -268,13 +274,9 @@ def pseudonymise_folder(src: Path, dst: Path, key: bytes, columns: list[str] | N
     dst.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dst, prefix=".pseudonymise-") as tmp:
         staged = []
-        seen = set()
         for path, ids, not_bsn in plan:
-            if path.name in seen:
-                continue
-            seen.add(path.name)
             target = Path(tmp) / path.name
-            if ids is None:
+            if not ids:
                 shutil.copy2(path, target)
             else:
                 suffix = path.suffix.lower()

@@ -6,6 +6,7 @@ Parquet: the 1-based record number). Structural problems raise :class:`RegistryE
 """
 from __future__ import annotations
 
+import csv
 import io as _io
 from pathlib import Path
 
@@ -61,7 +62,6 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
     if not isinstance(df.index, pd.RangeIndex):
         # more fields in the first row(s) than the header has names: pandas would silently take the
         # first column(s) as an index and shift every value one column to the right
-        import csv
         head = next(csv.reader([header], delimiter=sep))
         for i, row in enumerate(csv.reader(_io.StringIO(text, newline=""), delimiter=sep), start=1):
             if len(row) > len(head):
@@ -79,7 +79,6 @@ def _check_not_cut_off(text: str, sep: str, file: str) -> None:
     off while it was copied: the rows after it are missing, which no rejection can show."""
     if text.endswith(("\n", "\r")):
         return
-    import csv
     lines = text.splitlines()
     if len(lines) < 2:
         return

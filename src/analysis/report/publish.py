@@ -10,8 +10,8 @@ import base64
 import html
 import io as _io
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,11 +26,12 @@ from . import disclosure as dc
 from .. import io
 from ..errors import WorkbenchError
 from ..lock import folder_locks
-from ..procs import fault_point
+from ..paths import METADATA_FILES, PROTOCOL, PROTOCOL_PAGE, UNIT_FILE
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
-from ..paths import PROTOCOL, PROTOCOL_PAGE, UNIT_FILE
+from ..procs import fault_point
 from ..registry.schema import FORMAT
-from .i18n import WORDS, t, table_name, verdict_text, verdict_word
+from .i18n import WORDS, provider_type, t, table_name, verdict_text, verdict_word
+
 
 class DisclosureRefused(WorkbenchError):
     """The scan found something that may not be published; nothing was published."""
@@ -77,7 +78,7 @@ def _toc(body: str, lang: str) -> str:
 
 def file_roles(roles, lang: str) -> list[str]:
     """The roles of the input files (as provenance records them) in words."""
-    known = {"delivery.yml": "file_delivery", "mapping.yml": "file_mapping", "ground_truth.json": "file_ground_truth"}
+    known = dict(zip(METADATA_FILES, ("file_delivery", "file_mapping", "file_ground_truth")))
     out = []
     for role in roles:
         base = role.rstrip("+")
@@ -94,7 +95,6 @@ def file_roles(roles, lang: str) -> list[str]:
 
 def _param_value(key: str, v, lang: str) -> str:
     if key == "light_types":
-        from .i18n import provider_type
         return ", ".join(provider_type(x, lang) for x in v)
     return str(v)
 

@@ -31,7 +31,7 @@ def input_roles(folder: Path, hashes: dict[str, str]) -> dict[str, str]:
             role = mapped[rel]
         elif Path(rel).parent == Path(".") and stem in FORMAT.tables:
             role = stem
-        elif rel in ("delivery.yml", "mapping.yml", "ground_truth.json"):
+        elif rel in paths.METADATA_FILES:
             role = rel
         else:
             k += 1

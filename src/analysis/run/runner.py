@@ -25,8 +25,7 @@ import nbformat
 
 from .. import fingerprint, io
 from ..lock import folder_locks
-from ..procs import children as _children
-from ..procs import die_with_parent, fault_point
+from ..procs import die_with_parent, fault_point, stop_children
 from ..errors import ParameterError, WorkbenchError
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
 from ..paths import UNIT_FILE
@@ -351,8 +350,7 @@ def _kill_pool(ex: ProcessPoolExecutor) -> None:
     """Stop the workers and the kernels they started (each worker's children first)."""
     for p in list(getattr(ex, "_processes", {}).values()):
         try:
-            for child in _children(p.pid):
-                os.kill(child, signal.SIGTERM)
+            stop_children(p.pid)
             p.terminate()
         except (OSError, AttributeError):
             pass
