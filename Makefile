@@ -7,6 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   ?= data/raw
+RUNS   ?= data/runs
 OUT    ?= reports
 WORKERS ?= 1
 
@@ -28,10 +29,10 @@ demo: $(STAMP)
 	fi
 
 run: demo
-	$(BIN)/workbench run --data-dir $(DATA) --out $(OUT) --workers $(WORKERS)
+	$(BIN)/workbench run --data-dir $(DATA) --runs $(RUNS) --out $(OUT) --workers $(WORKERS)
 
 publish: $(STAMP)
-	$(BIN)/workbench publish --reports $(OUT) --out $(OUT)
+	$(BIN)/workbench publish --runs $(RUNS) --out $(OUT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -43,4 +44,4 @@ lab: $(STAMP)
 	IPYTHONDIR=$(CURDIR)/lab/ipython $(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf data/processed/*/ reports/*/ reports/index.html reports/batch.json
+	rm -rf data/processed/*/ data/runs/*/ data/runs/batch.json reports/*/ reports/*.html .reports.publish

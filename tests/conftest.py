@@ -94,7 +94,7 @@ def region(tmp_path_factory):
 
 def region_cli(base: Path, *extra: str) -> int:
     return cli.main(["batch", "--data-dir", str(base / "raw"), "--processed", str(base / "processed"),
-                     "--out", str(base / "reports"), "--n-boot", "20", "--n-boot-sensitivity", "20", *extra])
+                     "--runs", str(base / "reports"), "--n-boot", "20", "--n-boot-sensitivity", "20", *extra])
 
 
 @pytest.fixture(scope="session")

@@ -86,20 +86,26 @@ def test_version_names_the_package_and_the_commit(capsys):
     assert out.startswith(f"workbench {__version__} (git ") and out.strip().endswith(")")
 
 
-def test_publish_reads_where_batch_wrote_when_only_out_is_given(monkeypatch, tmp_path):
+def test_publish_needs_an_out_of_its_own_for_a_batch_folder_of_its_own(monkeypatch, tmp_path, capsys):
     import analysis.report.publish as pub
+    from analysis import paths
     seen = {}
 
-    def fake(reports, out, **kw):
-        seen.update(reports=reports, out=out)
+    def fake(runs, out, **kw):
+        seen.update(runs=runs, out=out)
         return pub.Published(out=out, index=out / "index.html")
     monkeypatch.setattr(pub, "publish", fake)
+    assert main(["publish"]) == 0
+    assert seen == {"runs": paths.RUNS_DIR, "out": paths.REPORTS_DIR}
     assert main(["publish", "--out", str(tmp_path / "site")]) == 0
-    assert seen == {"reports": tmp_path / "site", "out": tmp_path / "site"}
-    assert main(["publish", "--reports", str(tmp_path / "r")]) == 0
-    assert seen == {"reports": tmp_path / "r", "out": tmp_path / "r"}
-    assert main(["publish", "--reports", str(tmp_path / "r"), "--out", str(tmp_path / "s")]) == 0
-    assert seen == {"reports": tmp_path / "r", "out": tmp_path / "s"}
+    assert seen == {"runs": paths.RUNS_DIR, "out": tmp_path / "site"}
+    seen.clear()     # another batch folder without --out would replace the default publication: refused
+    for cmd in ("publish", "run"):
+        assert main([cmd, "--runs", str(tmp_path / "r")]) == 2
+        assert "say where its publication goes with --out DIR" in capsys.readouterr().err and not seen
+    assert not (tmp_path / "r").exists()
+    assert main(["publish", "--runs", str(tmp_path / "r"), "--out", str(tmp_path / "s")]) == 0
+    assert seen == {"runs": tmp_path / "r", "out": tmp_path / "s"}
 
 
 def test_a_municipality_code_without_its_leading_zeros_gets_a_hint(tmp_path):
@@ -126,7 +132,7 @@ def test_validate_refuses_a_folder_named_after_another_municipality(tiny, tmp_pa
 
 
 def test_bad_workers_and_seed_are_refused_before_anything_runs(tiny, tmp_path, capsys):
-    base = ["batch", "--data-dir", str(tiny.parent), "--processed", str(tmp_path / "p"), "--out", str(tmp_path / "r")]
+    base = ["batch", "--data-dir", str(tiny.parent), "--processed", str(tmp_path / "p"), "--runs", str(tmp_path / "r")]
     for extra, word in ((["--workers", "0"], "--workers"), (["--workers", "-2"], "--workers"), (["--seed", "-1"], "seed")):
         assert main([*base, *extra]) == 2
         assert word in capsys.readouterr().err

@@ -34,7 +34,7 @@ def test_a_second_batch_and_a_publish_are_refused_naming_the_holder(holder, tmp_
     with pytest.raises(FolderLocked, match=rf"process {holder.pid} .*started 20\d\d-"):
         batch(units, progress=False)
     with pytest.raises(FolderLocked, match="workbench batch"):
-        publish(tmp_path / "reports", processed=tmp_path / "processed")
+        publish(tmp_path / "reports", tmp_path / "site", processed=tmp_path / "processed")
     assert not (tmp_path / "reports" / "0037").exists()          # refused before anything ran
 
 

@@ -4,10 +4,11 @@
                     [--delay-months D] [--unmeasured-confounding U] [--messy] [--complete-registration]
     workbench validate DIR [--processed DIR]      exit 0 clean, 1 rows rejected, 2 unreadable
     workbench pseudonymise IN OUT [--key-file F]  (or WORKBENCH_PSEUDONYM_KEY)
-    workbench batch [--municipality CODE ...] [--workers N | --scheduler ADDRESS] [--force] [--lang nl|en] ...
-                                                  exit 0 all done, 1 a municipality failed (named)
-    workbench publish [--out OUT] [--lang nl|en] [--pdf]   exit 3 when the disclosure scan refuses
-    workbench run [same options as batch]         batch, then publish
+    workbench batch [--municipality CODE ...] [--workers N | --scheduler ADDRESS] [--force] [--lang nl|en]
+                    [--runs DIR] ...              exit 0 all done, 1 a municipality failed (named)
+    workbench publish [--runs DIR] [--out OUT] [--lang nl|en] [--pdf]
+                                                  exit 3 when the disclosure scan refuses
+    workbench run [same options as batch] [--out OUT]   batch, then publish
     workbench docs [--out FILE] [--check]
 """
 from __future__ import annotations
@@ -163,7 +164,7 @@ ANALYSIS_OPTIONS = ("n_boot", "n_boot_sensitivity", "seed", "grace_months", "tau
 def cmd_batch(a: argparse.Namespace) -> int:
     from .run.runner import batch, make_units
     analysis = {k: getattr(a, k) for k in ANALYSIS_OPTIONS if getattr(a, k) is not None}
-    units = make_units(_folders(a), processed=Path(a.processed), out=Path(a.out), analysis=analysis,
+    units = make_units(_folders(a), processed=Path(a.processed), out=Path(a.runs or paths.RUNS_DIR), analysis=analysis,
                        workers=a.workers, scheduler=a.scheduler, cell_timeout=a.cell_timeout, force=a.force,
                        accept_rejections=a.accept_rejections, max_rejected=a.max_rejected)
     where = f"Dask scheduler {a.scheduler}" if a.scheduler else f"{a.workers} worker(s)"
@@ -177,23 +178,35 @@ def cmd_batch(a: argparse.Namespace) -> int:
     return EXIT_REJECTED if failed else EXIT_OK
 
 
+def _publication(a: argparse.Namespace) -> tuple[Path, Path]:
+    """The batch folder to publish and the publication: a batch folder of one's own needs ``--out``
+    of its own (else another batch's publication in reports/ would be replaced without a word)."""
+    runs = Path(a.runs or paths.RUNS_DIR)
+    if a.out is None and a.runs is not None and runs.resolve() != paths.RUNS_DIR.resolve():
+        raise ParameterError(f"--runs {a.runs} is not the default batch folder: say where its publication goes "
+                             f"with --out DIR (the default, {paths.REPORTS_DIR}, is the publication of {paths.RUNS_DIR})")
+    return runs, Path(a.out or paths.REPORTS_DIR)
+
+
 def cmd_run(a: argparse.Namespace) -> int:
+    _publication(a)
     code = cmd_batch(a)
-    a.reports, a.pdf = a.out, False
+    a.pdf = False
     return max(code, cmd_publish(a))
 
 
 def cmd_publish(a: argparse.Namespace) -> int:
     from .report.publish import publish
-    # publish reads where batch wrote: --out alone means both
-    reports = a.reports or a.out or str(paths.REPORTS_DIR)
-    out = a.out or reports
-    pub = publish(Path(reports), Path(out), processed=Path(a.processed) if a.processed else None, lang=a.lang, pdf=a.pdf,
+    runs, out = _publication(a)
+    pub = publish(runs, out, processed=Path(a.processed) if a.processed else None, lang=a.lang, pdf=a.pdf,
                   progress=bar("publish"))
     for code, files in pub.appendices.items():
         print(f"  {code}: " + ", ".join(f.name for f in files))
     for code, why in pub.failed.items():
         print(f"  {code}: not published ({why})", file=sys.stderr)
+    if pub.kept:
+        print(f"  {pub.out} held more than a publication (an earlier layout's batch results or files of your own): "
+              f"kept in {pub.kept}", file=sys.stderr)
     print(f"published {len(pub.appendices)} municipalities, disclosure scan clean → {pub.index}")
     return EXIT_OK
 
@@ -206,8 +219,9 @@ def _batch_options(r: argparse.ArgumentParser) -> None:
                    help="one delivery folder per municipality, named by its code (default: %(default)s)")
     r.add_argument("--processed", default=str(paths.PROCESSED_DIR), metavar="DIR",
                    help="where the validated registries and the analysis cache go (default: %(default)s)")
-    r.add_argument("--out", default=str(paths.REPORTS_DIR), metavar="DIR",
-                   help="where the executed notebooks and results.json go, reports/<code>/ (default: %(default)s)")
+    r.add_argument("--runs", default=None, metavar="DIR",
+                   help="where the executed notebooks and results.json go, DIR/<code>/; never published "
+                        f"(default: {paths.RUNS_DIR})")
     r.add_argument("--workers", type=int, default=1, metavar="N",
                    help="municipalities side by side in a local process pool (default: %(default)s)")
     r.add_argument("--scheduler", metavar="ADDRESS",
@@ -301,18 +315,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_pseudonymise)
     r = sub.add_parser("run", help="batch, then publish: the main job")
     _batch_options(r)
+    r.add_argument("--out", default=None, metavar="DIR",
+                   help=f"where the publication goes: index.html and the appendices (default: {paths.REPORTS_DIR}; "
+                        "needed with a --runs of one's own)")
     r.set_defaults(func=cmd_run)
     b = sub.add_parser("batch", help="run the appendices of every municipality (skips unchanged ones)")
     _batch_options(b)
     b.set_defaults(func=cmd_batch)
     u = sub.add_parser("publish", help="render HTML appendices and index.html; refuses on a disclosure problem")
     u.add_argument("--out", default=None, metavar="DIR",
-                   help=f"where the publication goes (default: --reports, else {paths.REPORTS_DIR})")
-    u.add_argument("--reports", default=None, metavar="DIR",
-                   help="where `workbench batch` wrote (default: --out, else the default of batch)")
+                   help=f"where the publication goes, replaced as a whole (default: {paths.REPORTS_DIR}; "
+                        "needed with a --runs of one's own)")
+    u.add_argument("--runs", default=None, metavar="DIR",
+                   help=f"where `workbench batch` wrote (default: {paths.RUNS_DIR})")
     u.add_argument("--processed", default=None, metavar="DIR",
                    help="the validated registries, for the person-identifier scan (default: where the batch "
-                        "recorded them in reports/<code>/unit.json)")
+                        "recorded them in <runs>/<code>/unit.json)")
     u.add_argument("--lang", choices=("nl", "en"), help="language of the appendices (default: that of the batch run)")
     u.add_argument("--pdf", action="store_true", help="also print every appendix to PDF (needs Chromium; default: off)")
     u.set_defaults(func=cmd_publish)

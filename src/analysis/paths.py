@@ -7,7 +7,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(os.environ.get("WORKBENCH_ROOT", Path(__file__).resolve().parents[2]))
 RAW_DIR = PROJECT_ROOT / "data" / "raw"
 PROCESSED_DIR = PROJECT_ROOT / "data" / "processed"
-REPORTS_DIR = PROJECT_ROOT / "reports"
+RUNS_DIR = PROJECT_ROOT / "data" / "runs"     # the batch: executed notebooks, results.json, unit.json
+REPORTS_DIR = PROJECT_ROOT / "reports"        # the publication: index.html and the appendices
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 
 
@@ -15,7 +16,8 @@ def processed_dir(code: str, base: Path | None = None) -> Path:
     """Folder of the validated registry of municipality ``code``."""
     return Path(base or PROCESSED_DIR) / code
 
-# the appendices of one municipality, in order: notebooks/<name>.ipynb -> reports/<code>/<name>.*
+# the appendices of one municipality, in order: notebooks/<name>.ipynb -> data/runs/<code>/<name>.ipynb
+# -> reports/<code>/<name>.html
 NOTEBOOK_NAMES = ("01_data_quality", "02_survival", "03_sensitivity")
 UNIT_FILE = "unit.json"      # per municipality: the unit's key, status and where it failed
 PROTOCOL = PROJECT_ROOT / "docs" / "analysis-protocol.md"   # the analysis protocol, for researchers

@@ -75,7 +75,7 @@ def both(tmp_path_factory):
                            analysis={"n_boot": 20, "n_boot_sensitivity": 20, "lang": lang})
         [r] = batch(units, progress=False)
         assert r.status == "ok", r.line()
-        pub = publish(base / f"reports_{lang}", processed=base / "processed")
+        pub = publish(base / f"reports_{lang}", base / f"site_{lang}", processed=base / "processed")
         out[lang] = [pub.index, *pub.appendices["9912"]]
     return base, out
 

@@ -107,7 +107,7 @@ def test_a_small_count_in_results_json_is_refused_through_the_command(first_run,
     r = json.loads((reports / "9909" / "results.json").read_text())
     r["flow"]["eligible"] = 7
     (reports / "9909" / "results.json").write_text(json.dumps(r))
-    code = cli.main(["publish", "--reports", str(reports), "--out", str(tmp_path / "out"),
+    code = cli.main(["publish", "--runs", str(reports), "--out", str(tmp_path / "out"),
                      "--processed", str(region / "processed")])
     err = capsys.readouterr().err
     assert code == cli.EXIT_REFUSED
@@ -156,7 +156,7 @@ def test_a_municipality_that_failed_later_loses_its_old_appendices(first_run, re
 
 
 @pytest.mark.slow
-def test_identifiers_are_found_from_the_runs_own_records_and_notebooks_left_in_place_are_scanned(
+def test_identifiers_are_found_from_the_runs_own_records_and_notebooks_are_never_published(
         first_run, region, tmp_path):
     reports = tmp_path / "reports"
     shutil.copytree(region / "reports", reports)
@@ -176,10 +176,16 @@ def test_identifiers_are_found_from_the_runs_own_records_and_notebooks_left_in_p
     with pytest.raises(WorkbenchError, match="cannot check the publication for person identifiers"):
         publish(reports, tmp_path / "out2")
     assert not (tmp_path / "out2" / "index.html").exists()
-    # publishing into the batch's own folder: the executed notebooks stay there, so they are scanned
+    # the executed notebooks (here one holding an identifier) stay in the batch folder: the batch
+    # folder, or a folder inside it or around it, cannot be the publication
     r["municipality_name"] = "Testgemeente"
     (reports / "9908" / "results.json").write_text(json.dumps(r))
     _plant_output(reports, text=f"kind {pid}")
+    for bad in (reports, reports / "site", tmp_path):
+        with pytest.raises(WorkbenchError, match="must be a folder of its own"):
+            publish(reports, bad, processed=region / "processed")
+    # what a notebook shows reaches the publication only through its rendered appendix: scanned there
     with pytest.raises(DisclosureRefused) as err:
-        publish(reports, reports, processed=region / "processed")
-    assert any(v.file == "9908/02_survival.ipynb" for v in err.value.violations), err.value.violations
+        publish(reports, tmp_path / "out3", processed=region / "processed")
+    assert [v.file for v in err.value.violations] == ["9908/02_survival.html"], err.value.violations
+    assert not (tmp_path / "out3").exists()

@@ -129,7 +129,7 @@ def test_a_municipality_that_lost_its_specialist_care_in_validation_fails_loudly
     spec = pd.read_csv(raw / "9908" / "specialist_episodes.csv", dtype=str, keep_default_na=False)
     spec["bij_hulpvorm"] = "Ambulant"
     spec.to_csv(raw / "9908" / "specialist_episodes.csv", index=False)
-    base = ["batch", "--data-dir", str(raw), "--processed", str(tmp_path / "processed"), "--out",
+    base = ["batch", "--data-dir", str(raw), "--processed", str(tmp_path / "processed"), "--runs",
             str(tmp_path / "reports"), "--n-boot", "20", "--n-boot-sensitivity", "20"]
     assert cli.main(base) == cli.EXIT_REJECTED
     err = capsys.readouterr().err

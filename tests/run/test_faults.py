@@ -29,7 +29,7 @@ def _alive(pid: int) -> bool:
 def _batch_cmd(base: Path, *extra: str) -> list[str]:
     exe = Path(sys.executable).parent / "workbench"
     return [str(exe), "batch", "--data-dir", str(base / "raw"), "--processed", str(base / "processed"),
-            "--out", str(base / "reports"), "--n-boot", "20", "--n-boot-sensitivity", "20", *extra]
+            "--runs", str(base / "reports"), "--n-boot", "20", "--n-boot-sensitivity", "20", *extra]
 
 
 @pytest.mark.slow
@@ -62,7 +62,6 @@ def test_kill_9_of_the_batch_takes_its_workers_and_kernels_along_and_a_rerun_is_
     for c in ("9921", "9922"):                                      # identical to a clean (forced) run
         assert (tmp_path / "reports" / c / "results.json").read_bytes() == after_kill[c]
         assert json.loads(after_kill[c])["municipality"] == c
-    assert not list((tmp_path / "reports").glob(".publish-*"))
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -71,7 +70,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", ["validation", "publish_staging", "publish_switch"])
+@pytest.mark.parametrize("stage", ["validation", "publish_staging", "publish_switch", "publish_switch_between"])
 def test_kill_9_at_a_stage_then_a_rerun_gives_the_clean_run_byte_for_byte(stage, tmp_path_factory):
     base = tmp_path_factory.getbasetemp() / "faults_clean"
     if not (base / "site").exists():                   # one clean run, shared by the stages
@@ -79,13 +78,14 @@ def test_kill_9_at_a_stage_then_a_rerun_gives_the_clean_run_byte_for_byte(stage,
         r = subprocess.run([*_batch_cmd(base), "--workers", "1"], capture_output=True, text=True, timeout=900)
         assert r.returncode == 0, r.stderr[-2000:]
         exe = Path(sys.executable).parent / "workbench"
-        r = subprocess.run([str(exe), "publish", "--reports", str(base / "reports"), "--out", str(base / "site")],
+        r = subprocess.run([str(exe), "publish", "--runs", str(base / "reports"), "--out", str(base / "site")],
                            capture_output=True, text=True, timeout=900)
         assert r.returncode == 0, r.stderr[-2000:]
     work = tmp_path_factory.mktemp(stage)
     shutil_copy = __import__("shutil").copytree
     exe = Path(sys.executable).parent / "workbench"
-    env = {**os.environ, "WORKBENCH_FAULT": stage}
+    # publish_switch_between: a file system without an atomic exchange, killed between the two renames
+    env = {**os.environ, "WORKBENCH_FAULT": stage, "WORKBENCH_SWITCH": "rename" if "between" in stage else "exchange"}
     if stage == "validation":
         shutil_copy(base / "raw", work / "raw")
         r = subprocess.run(_batch_cmd(work), env=env, capture_output=True, text=True, timeout=900)
@@ -101,20 +101,29 @@ def test_kill_9_at_a_stage_then_a_rerun_gives_the_clean_run_byte_for_byte(stage,
         u = json.loads(c.read_text())
         u["processed"] = str(work / "processed")
         c.write_text(json.dumps(u))
-    cmd = [str(exe), "publish", "--reports", str(work / "reports"), "--out", str(work / "site")]
+    shutil_copy(base / "site", work / "site")            # an earlier publication, told apart by its index
+    (work / "site" / "index.html").write_text((base / "site" / "index.html").read_text() + "<!-- earlier -->")
+    (work / "site" / "9999").mkdir()                      # and a municipality the new one no longer has
+    (work / "site" / "9999" / "02_survival.html").write_text("<p>earlier</p>")
+    earlier = _tree(work / "site")
+    cmd = [str(exe), "publish", "--runs", str(work / "reports"), "--out", str(work / "site")]
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == -signal.SIGKILL
-    left = {p.name for p in (work / "site").iterdir() if p.name.startswith(".")}
-    if stage == "publish_switch":     # killed after the first file moved: a half switch, marked
-        assert left == {".switch-ready", ".workbench.lock"}
-    else:                             # killed while staging: unscanned files only in the staging folder
-        assert ".workbench.lock" in left and len([n for n in left if n.startswith(".publish-")]) == 1
-    if stage == "publish_staging":
-        assert not (work / "site" / "index.html").exists()     # nothing unscanned in place
+    staging = work / ".site.publish"
+    left = {p.name for p in staging.iterdir()}
+    if stage == "publish_switch_between":    # the earlier publication moved aside, the new one not yet in
+        assert not (work / "site").exists() and left == {LOCK_NAME, "ready", "previous"}
+    else:                                    # the earlier publication whole, not one file of the new one
+        assert _tree(work / "site") == earlier
+        if stage == "publish_switch":        # complete and scanned, not yet switched
+            assert left == {LOCK_NAME, "ready"}
+        else:                                # killed while staging: unscanned files only in the staging folder
+            assert LOCK_NAME in left and len([n for n in left if n.startswith("stage-")]) == 1 and len(left) == 2
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert _tree(work / "site") == _tree(base / "site")        # the clean publication, byte for byte
-    assert not [p for p in (work / "site").iterdir() if p.name.startswith((".publish-", ".switch"))]
+    assert not list(staging.iterdir())                         # no staging, no lock left
+    assert not [p for p in work.iterdir() if ".kept-" in p.name]   # an earlier publication is not kept
 
 
 @pytest.mark.slow
@@ -127,13 +136,13 @@ def test_a_publish_and_a_second_batch_during_a_batch_are_refused(tmp_path):
         time.sleep(0.2)
     assert lock.exists()
     exe = Path(sys.executable).parent / "workbench"
-    pub = subprocess.run([str(exe), "publish", "--reports", str(tmp_path / "reports")], capture_output=True,
-                         text=True, timeout=120)
+    pub = subprocess.run([str(exe), "publish", "--runs", str(tmp_path / "reports"), "--out", str(tmp_path / "site")],
+                         capture_output=True, text=True, timeout=120)
     again = subprocess.run(_batch_cmd(tmp_path), capture_output=True, text=True, timeout=120)
     out, err = first.communicate(timeout=900)
     for r in (pub, again):
         assert r.returncode == 2 and f"process {first.pid} " in r.stderr and "`workbench batch`" in r.stderr, r.stderr
     assert first.returncode == 0, err[-2000:]
     assert json.loads((tmp_path / "reports" / "9941" / "unit.json").read_text())["status"] == "ok"
-    assert not (tmp_path / "reports" / "index.html").exists()       # the refused publish wrote nothing
+    assert not (tmp_path / "site").exists()                          # the refused publish wrote nothing
     assert not lock.exists()

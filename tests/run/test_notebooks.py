@@ -42,7 +42,7 @@ def _run(folder: Path, tmp_path: Path) -> list[Path]:
                        analysis={"n_boot": 20, "n_boot_sensitivity": 20})
     [r] = batch(units, progress=False)
     assert r.status == "ok", r.line()
-    return publish(tmp_path / "reports", processed=tmp_path / "processed").appendices[folder.name]
+    return publish(tmp_path / "reports", tmp_path / "site", processed=tmp_path / "processed").appendices[folder.name]
 
 
 def _html_text(html: str) -> str:

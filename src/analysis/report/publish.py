@@ -1,8 +1,11 @@
 """Publish the executed appendices: HTML (code hidden, table of contents, provenance), an index
 page across municipalities with a pooled estimate, optionally PDF; then the disclosure scan.
 
-Everything is written to a staging folder first and scanned there (:func:`disclosure.scan_file`);
-only a clean set is moved into place, so that a refused publication leaves nothing behind.
+The whole publication is written to a staging folder beside the published one and scanned there
+(:func:`disclosure.scan_file`); only a clean one replaces the published folder, as a whole and in one
+rename (:func:`analysis.io.switch_folder`), so that a reader sees the old publication or the new one,
+never a mix, and a refused or killed publication leaves the published folder as it was. The batch's
+executed notebooks stay in the batch folder, which is never published.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +29,7 @@ import pandas as pd
 from . import disclosure as dc
 from .. import io
 from ..errors import WorkbenchError
-from ..lock import folder_locks
+from ..lock import LOCK_NAME, folder_locks
 from ..paths import METADATA_FILES, PROTOCOL, PROTOCOL_PAGE, UNIT_FILE
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
 from ..procs import fault_point
@@ -50,6 +54,7 @@ class Published:
     appendices: dict[str, list[Path]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     pdfs: list[Path] = field(default_factory=list)
+    kept: Path | None = None     # where what the folder held beside an earlier publication was put
 
 
 # --- appendices ---------------------------------------------------------------------------
@@ -339,33 +344,29 @@ def _identifiers(reports: Path, processed: Path | None, codes) -> set[str]:
     return ids
 
 
-READY = ".switch-ready"       # a scanned publication whose switch into place has begun
-MANIFEST = ".manifest.json"   # in it: the files it places and the stale files it removes
+PUBLISHED_TOP = {"index.html", PROTOCOL_PAGE, "README.md"}   # what a publication holds at its top
+PUBLISHED_IN = {".html", ".pdf", ".json"}                      # and in its municipality folders
 
 
-def _roll_forward(out: Path) -> bool:
-    """Move a scanned publication (``out/.switch-ready``) into place: every file, the index last,
-    then the stale appendices of municipalities that failed. Also finishes a switch that a killed
-    process left half done, so the folder never stays a mix of two publications."""
-    ready = Path(out) / READY
-    if not ready.is_dir():
-        return False
-    try:
-        m = json.loads((ready / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):      # cannot happen (the manifest is written before the rename)
-        shutil.rmtree(ready, ignore_errors=True)
-        return False
-    for i, rel in enumerate(sorted(m["files"], key=lambda r: r == "index.html")):
-        src, target = ready / rel, Path(out) / rel
-        if src.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, target)
-        if i == 0:
-            fault_point("publish_switch")
-    for rel in m["delete"]:
-        (Path(out) / rel).unlink(missing_ok=True)
-    shutil.rmtree(ready, ignore_errors=True)
-    return True
+def work_folder(out: Path) -> Path:
+    """Where publishing into ``out`` stages, keeps its lock and keeps the publication it replaces:
+    beside ``out``, never inside it, so that ``out`` can be switched as a whole."""
+    return out.parent / f".{out.name}.publish"
+
+
+def _foreign(out: Path) -> list[str]:
+    """What is in ``out`` that no publication of the workbench holds (an earlier layout's batch
+    results, a file of the researcher's own): kept aside, never removed by a publish."""
+    if not out.is_dir():
+        return []
+    found = []
+    for p in sorted(out.iterdir()):
+        if p.name.startswith(".") or (p.is_file() and p.name in PUBLISHED_TOP):
+            continue
+        if p.is_dir() and all(f.is_file() and f.suffix in PUBLISHED_IN for f in p.iterdir()):
+            continue
+        found.append(p.name)
+    return found
 
 
 def collect(reports: Path) -> tuple[dict[str, dict], dict[str, str]]:
@@ -381,17 +382,23 @@ def collect(reports: Path) -> tuple[dict[str, dict], dict[str, str]]:
     return done, failed
 
 
-def publish(reports: Path, out: Path | None = None, *, processed: Path | None = None, lang: str | None = None,
+def publish(runs: Path, out: Path, *, processed: Path | None = None, lang: str | None = None,
             pdf: bool = False, threshold: int = dc.THRESHOLD, round_to: int = dc.ROUND_TO,
             progress=None) -> Published:
-    """Render, index, scan and move into place; raises :class:`DisclosureRefused` on a violation."""
-    reports, out = Path(reports).resolve(), Path(out or reports).resolve()
-    with folder_locks({reports, out}, "publish"):
-        return _publish(reports, out, processed=processed, lang=lang, pdf=pdf, threshold=threshold,
+    """Render, index and scan the batch in ``runs``, then switch the publication ``out`` to it as a
+    whole; raises :class:`DisclosureRefused` on a violation (then ``out`` is left as it was)."""
+    runs, out = Path(runs).resolve(), Path(out).resolve()
+    if out == runs or out.is_relative_to(runs) or runs.is_relative_to(out):
+        raise WorkbenchError(f"the publication {out} must be a folder of its own, not the batch folder {runs}, "
+                             "nor inside it or around it: the publication is replaced as a whole")
+    work = work_folder(out)
+    with folder_locks({runs, work}, "publish"):
+        return _publish(runs, out, work, processed=processed, lang=lang, pdf=pdf, threshold=threshold,
                         round_to=round_to, progress=progress)
 
 
-def _publish(reports: Path, out: Path, *, processed, lang, pdf, threshold, round_to, progress) -> Published:
+def _publish(reports: Path, out: Path, work: Path, *, processed, lang, pdf, threshold, round_to,
+             progress) -> Published:
     results, failed = collect(reports)
     if not results and not failed:
         raise WorkbenchError(f"nothing to publish in {reports}: run `workbench batch` first")
@@ -401,11 +408,12 @@ def _publish(reports: Path, out: Path, *, processed, lang, pdf, threshold, round
     if wrong:
         raise WorkbenchError(f"the appendices of {', '.join(wrong)} were run in another language than {lang!r}: "
                              f"rerun `workbench batch --lang {lang}`")
-    out.mkdir(parents=True, exist_ok=True)
-    _roll_forward(out)                        # a switch that was cut short: finished (it was scanned)
-    for old_stage in out.glob(".publish-*"):   # left by a publish that was killed: never published, removed
-        shutil.rmtree(old_stage, ignore_errors=True)
-    stage = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
+    ready = work / "ready"
+    io.finish_switch(ready, out)    # killed between the two renames of a switch: the scanned publication goes in
+    for left in work.iterdir():     # staging of a killed publish, a publication never switched, the one replaced
+        if left.name != LOCK_NAME:
+            shutil.rmtree(left, ignore_errors=True)
+    stage = Path(tempfile.mkdtemp(prefix="stage-", dir=work))
     try:
         written: list[Path] = []
         appendices: dict[str, list[str]] = {}
@@ -424,28 +432,25 @@ def _publish(reports: Path, out: Path, *, processed, lang, pdf, threshold, round
         with_pdf = {str(p.relative_to(stage).with_suffix(".html")) for p in pdfs}
         if (page := protocol_html(lang)) is not None:
             written.append(io.write_text(stage / PROTOCOL_PAGE, page))
+        if (out / "README.md").is_file():   # the folder's own note (reports/README.md is in git) stays
+            written.append(io.write_bytes(stage / "README.md", (out / "README.md").read_bytes()))
         written.append(io.write_text(stage / "index.html", index_html(results, failed, appendices, lang, with_pdf)))
         ids = _identifiers(reports, processed, list(results) + list(failed))
         violations = [v for f in written for v in dc.scan_file(f, ids, threshold, round_to)]
-        if out == reports:   # the executed notebooks stay in the published folder: scanned as well
-            kept = sorted(p for c in [*results, *failed] for p in (reports / c).glob("*.ipynb"))
-            violations += [v for f in kept for v in dc.scan_file(f, ids, threshold, round_to)]
         if violations:
-            def rel(v):
-                f = Path(v.file)
-                return dc.Violation(str(f.relative_to(stage) if f.is_relative_to(stage) else f.relative_to(reports)),
-                                    v.place, v.kind, v.detail)
-            raise DisclosureRefused([rel(v) for v in violations])
-        files = [str(f.relative_to(stage)) for f in [*written, *pdfs]]
-        delete = [f"{c}/{name}{ext}" for c in failed for name in NOTEBOOKS for ext in (".html", ".pdf")]
-        if out != reports:   # appendices of an earlier success would contradict the index
-            delete += [f"{c}/results.json" for c in failed]
-        io.write_json(stage / MANIFEST, {"files": files, "delete": delete})
-        os.replace(stage, out / READY)     # the commit point: one rename of the scanned publication
-        placed = [out / f for f in files]
-        _roll_forward(out)
+            raise DisclosureRefused([dc.Violation(str(Path(v.file).relative_to(stage)), v.place, v.kind, v.detail)
+                                     for v in violations])
+        os.rename(stage, ready)         # complete and scanned; not yet published
+        fault_point("publish_switch")
+        foreign = _foreign(out)
+        io.switch_folder(ready, out, work / "previous")   # the commit point: one rename of the whole publication
+        kept = None
+        if foreign:                     # the folder held more than a publication: kept, not removed
+            kept = out.parent / f"{out.name}.kept-{time.strftime('%Y%m%d-%H%M%S')}"
+            os.rename(work / "previous", kept)
+        shutil.rmtree(work / "previous", ignore_errors=True)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return Published(out=out, index=out / "index.html",
                      appendices={c: [out / p for p in ps] for c, ps in appendices.items()}, failed=failed,
-                     pdfs=[p for p in placed if p.suffix == ".pdf"])
+                     pdfs=[out / p.relative_to(stage) for p in pdfs], kept=kept)

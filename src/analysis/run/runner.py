@@ -2,7 +2,7 @@
 
 A unit validates the delivery, executes the three notebooks with papermill (the notebooks compute
 through the cached analyses of :mod:`analysis.study.results`) and writes ``results.json`` with its
-provenance, all under ``reports/<code>/``. Units run in the parent process (``workers=1``), in a
+provenance, all under ``data/runs/<code>/`` (the batch folder, never published). Units run in the parent process (``workers=1``), in a
 local process pool (spawn start method) or on a Dask distributed cluster (``scheduler``); the
 parent shows one progress bar. A unit never raises: a failure is reported with the municipality,
 the notebook and the cell, its partial notebook kept. A unit whose inputs, parameters and code are
