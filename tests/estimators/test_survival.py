@@ -63,3 +63,23 @@ def test_hand_counted_example():
     tab = risk_table(df, [0, 2, 4], exit="exit", event="status", event_of_interest=1)
     assert tab["at_risk"].tolist() == [4, 2, 1] and tab["events"].tolist() == [0, 1, 1]
     assert tab["competing"].tolist() == [0, 1, 1] and tab["censored"].tolist() == [0, 0, 1]
+
+
+def test_fixed_rows_give_the_aalen_johansen_curve_under_any_weights():
+    """FixedRows (prepared once, weights changed) against aalen_johansen on the rows of positive weight."""
+    from analysis.estimators.survival import FixedRows, aalen_johansen, rmst
+    rng = np.random.default_rng(9)
+    n = 3000
+    entry = rng.integers(0, 20, n).astype(float)
+    exit_ = entry + rng.integers(1, 40, n)          # ties on purpose
+    event = rng.choice([0, 1, 2], n, p=[0.6, 0.25, 0.15])
+    rows = FixedRows(entry, exit_, event, 1)
+    for w in (np.ones(n), rng.integers(0, 3, n).astype(float), rng.lognormal(size=n) * rng.integers(0, 2, n)):
+        keep = w > 0
+        df = pd.DataFrame({"t0": entry[keep], "t1": exit_[keep], "e": event[keep], "w": w[keep]})
+        ref = aalen_johansen(df, entry="t0", exit="t1", event="e", event_of_interest=1, weights="w", se=False)
+        cif = rows.cif(w)
+        grid = np.arange(0, 70, 0.5)
+        np.testing.assert_allclose(rows.at(cif, grid), ref.at(grid), rtol=1e-12, atol=1e-14)
+        for tau in (10.0, 33.5, 80.0):
+            assert rows.rmst(cif, tau) == pytest.approx(rmst(ref, tau), rel=1e-12)

@@ -6,7 +6,9 @@
   delayed entry. Tied times of different types are handled together in one step (no jitter), so
   the result does not depend on the order of the rows;
 - :func:`risk_table`: at risk / events / censored at chosen times (for the table under a plot);
-- :func:`rmst`: the area under a step curve up to a horizon.
+- :func:`rmst`: the area under a step curve up to a horizon;
+- :class:`FixedRows`: the Aalen–Johansen CIF of rows whose times stay fixed while their weights
+  change (bootstrap replicates as frequency weights), O(rows) per weight vector.
 
 A row is at risk at time ``t`` when ``entry < t <= exit``; an event at ``exit`` counts at that
 time, and a row censored at ``t`` is still at risk at ``t`` (as in R's ``survival``).
@@ -183,3 +185,53 @@ def rmst(curve: Curve, tau: float) -> float:
     knots = np.concatenate([[0.0], t[keep], [tau]])
     heights = np.concatenate([[1.0], v[keep]])
     return float(np.sum(np.diff(knots) * heights))
+
+
+class FixedRows:
+    """(entry, exit, event) rows prepared once for the Aalen–Johansen CIF under many weight vectors.
+
+    The same estimator as :func:`aalen_johansen` (at risk when ``entry < t <= exit``, tied event
+    types in one step), evaluated at the event times of all rows; rows of weight 0 (a child not
+    drawn into a bootstrap replicate) add no step, so a time at which only they have an event
+    leaves the curve where it was.
+    """
+
+    def __init__(self, entry, exit, event, event_of_interest):
+        entry, exit, event = np.asarray(entry, float), np.asarray(exit, float), np.asarray(event)
+        if np.any(exit <= entry):
+            raise ValueError("every row needs exit > entry")
+        has = event != 0
+        self.times = np.unique(exit[has])
+        m = len(self.times)
+        self._lo = np.searchsorted(self.times, entry, side="right")   # at risk from this event time on
+        self._hi = np.searchsorted(self.times, exit, side="right")    # ... up to (not including) this one
+        self._ev_rows = np.flatnonzero(has)
+        self._ev_at = self._hi[self._ev_rows] - 1
+        self._main = (event[self._ev_rows] == event_of_interest)
+        self._m = m
+
+    def cif(self, w) -> np.ndarray:
+        """The CIF of the event of interest at :attr:`times` under row weights ``w``."""
+        w = np.asarray(w, float)
+        m = self._m
+        n = np.cumsum(np.bincount(self._lo, w, m + 1) - np.bincount(self._hi, w, m + 1))[:m]
+        we = w[self._ev_rows]
+        d_all = np.bincount(self._ev_at, we, m)
+        d_main = np.bincount(self._ev_at[self._main], we[self._main], m)
+        pos = n > 1e-12
+        haz = np.divide(d_all, n, out=np.zeros(m), where=pos)
+        h1 = np.divide(d_main, n, out=np.zeros(m), where=pos)
+        surv_before = np.concatenate([[1.0], np.cumprod(1 - haz)[:-1]])
+        return np.cumsum(surv_before * h1)
+
+    def at(self, cif: np.ndarray, t) -> np.ndarray:
+        """Values of a CIF of :meth:`cif` at times ``t`` (right-continuous step function)."""
+        idx = np.searchsorted(self.times, np.atleast_1d(np.asarray(t, float)), side="right") - 1
+        return np.concatenate([[0.0], cif])[idx + 1]
+
+    def rmst(self, cif: np.ndarray, tau: float) -> float:
+        """Restricted mean event-free time up to ``tau`` (the area under 1 − CIF), as :func:`rmst`."""
+        keep = self.times < tau
+        knots = np.concatenate([[0.0], self.times[keep], [tau]])
+        heights = np.concatenate([[1.0], 1 - cif[keep]])
+        return float(np.sum(np.diff(knots) * heights))

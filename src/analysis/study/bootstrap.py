@@ -1,22 +1,27 @@
 """Person-level bootstrap of the emulated trial, replicates run in parallel over processes.
 
-Children are resampled with replacement (clones of a child stay together); the weight models are
-refitted in every replicate, so the intervals include the uncertainty of the weights. Seeded:
-the same seed gives the same intervals, whatever the number of workers. Children are put in an
-order of their data (not of their pseudonyms) before resampling, so that the same registry under
-another pseudonym key gives the same intervals.
+Children are resampled with replacement (clones of a child stay together). A replicate is not a
+new data frame: the trial's arrays are built once (:class:`analysis.study.trial.TrialEngine`) and
+every replicate passes over them with frequency weights, how often each child was drawn (a child
+drawn twice counts twice, for all its months and clones); the weight models are refitted in every
+replicate (from the full sample's fit, to the same convergence), so the intervals include the
+uncertainty of the weights. The replicates are the same numbers as refitting on a resampled frame
+(``tests/study/test_engine.py``). Seeded: the same seed gives the same intervals, whatever the
+number of workers. Children are put in an order of their data (not of their pseudonyms) before
+resampling, so that the same registry under another pseudonym key gives the same intervals.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from ..procs import die_with_parent
-from .trial import TrialParams, estimate
+from .trial import TrialEngine, TrialParams
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 KEYS = ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_a_months", "rmst_b_months", "rmst_diff_months")
@@ -31,51 +36,88 @@ def order_by_data(fu: pd.DataFrame) -> pd.DataFrame:
     return fu.sort_values(cols, kind="mergesort", na_position="last").reset_index(drop=True)
 
 
-def _replicate(fu: pd.DataFrame, p: TrialParams, seed: np.random.SeedSequence) -> dict:
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(fu), len(fu))
-    sample = fu.iloc[idx].reset_index(drop=True)
-    sample["person_id"] = np.arange(len(sample)).astype(str)   # a child drawn twice counts twice
+def draws(n: int, seed: np.random.SeedSequence) -> np.ndarray:
+    """How often each of ``n`` children is drawn into one replicate (``n`` draws with replacement)."""
+    idx = np.random.default_rng(seed).integers(0, n, n)
+    return np.bincount(idx, minlength=n)
+
+
+def _replicate(engine: TrialEngine, seed: np.random.SeedSequence) -> dict:
     try:
-        return estimate(sample, p).as_dict()
+        out = engine.estimate(draws(engine.n, seed))
+        return {k: out[k] for k in KEYS}
     except Exception as exc:  # a replicate without events in one arm, or a model that fails
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def _chunk(args) -> list[dict]:
-    fu, p, seeds = args
+_ENGINE: TrialEngine | None = None     # a pool worker's engine, built once by _init
+
+
+def _init(fu: pd.DataFrame | None, p: TrialParams | None) -> None:
+    """A pool worker: dies with its parent; a spawned one builds its engine, a forked one has it."""
+    global _ENGINE
+    die_with_parent()
     import warnings
     warnings.filterwarnings("ignore")
-    return [_replicate(fu, p, s) for s in seeds]
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)    # one BLAS thread per worker (a forked worker keeps its parent's setting)
+    if fu is not None:
+        _ENGINE = TrialEngine(fu, p)
+
+
+def _chunk(seeds) -> list[dict]:
+    return [_replicate(_ENGINE, s) for s in seeds]
 
 
 def bootstrap(fu: pd.DataFrame, p: TrialParams, n_boot: int = 200, seed: int = 20261123,
-              workers: int | None = None, progress=None) -> pd.DataFrame:
-    """``n_boot`` replicate estimates (one row each; failed replicates carry ``error``)."""
+              workers: int | None = None, progress=None, engine: TrialEngine | None = None,
+              pool_after_seconds: float = 2.0) -> pd.DataFrame:
+    """``n_boot`` replicate estimates (one row each; failed replicates carry ``error``).
+
+    The replicates run in this process; with ``workers`` > 1 they move to a process pool when the
+    first chunk shows that the rest would take longer than ``pool_after_seconds`` here. The pool's
+    processes are forked (Linux): they start in milliseconds with the engine's arrays already in
+    their memory and compute only with numpy; where forking is not available they are spawned
+    and build the engine themselves. The numbers do not depend on where they ran."""
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     fu = order_by_data(fu)
+    engine = engine if engine is not None and engine.n == len(fu) else TrialEngine(fu, p)
     workers = workers or min(2, multiprocessing.cpu_count())
     chunks = [seeds[i:i + 10] for i in range(0, n_boot, 10)]
+
+    def run():
+        import warnings
+        from threadpoolctl import threadpool_limits
+        t, done = time.perf_counter(), 0
+        # one BLAS thread here as in the pool's workers: the same arithmetic wherever a replicate ran
+        with warnings.catch_warnings(), threadpool_limits(1):
+            warnings.simplefilter("ignore")
+            while done < len(chunks):
+                yield [_replicate(engine, s) for s in chunks[done]]
+                done += 1
+                if workers > 1 and (time.perf_counter() - t) / done * (len(chunks) - done) > pool_after_seconds:
+                    break
+        if done < len(chunks):
+            global _ENGINE
+            fork = "fork" in multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if fork else "spawn")
+            saved = {k: os.environ.get(k) for k in THREAD_VARS}
+            os.environ.update({k: "1" for k in THREAD_VARS})  # one BLAS thread per worker: no oversubscription
+            _ENGINE = engine if fork else None
+            try:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init,
+                                         initargs=(None, None) if fork else (fu, p)) as ex:
+                    yield from ex.map(_chunk, chunks[done:])
+            finally:
+                _ENGINE = None
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
     results: list[dict] = []
-    if workers == 1:
-        it = map(_chunk, [(fu, p, c) for c in chunks])
-        for res in (progress(it, total=len(chunks)) if progress else it):
-            results.extend(res)
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        saved = {k: os.environ.get(k) for k in THREAD_VARS}
-        os.environ.update({k: "1" for k in THREAD_VARS})  # one BLAS thread per worker: no oversubscription
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent) as ex:
-                it = ex.map(_chunk, [(fu, p, c) for c in chunks])
-                for res in (progress(it, total=len(chunks)) if progress else it):
-                    results.extend(res)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+    for res in (progress(run(), total=len(chunks)) if progress else run()):
+        results.extend(res)
     return pd.DataFrame(results)
 
 

@@ -19,14 +19,14 @@ import pandas as pd
 from .. import fingerprint
 from ..errors import WorkbenchError
 from .bootstrap import KEYS as _KEYS
-from .bootstrap import bootstrap, percentile_ci
+from .bootstrap import bootstrap, order_by_data, percentile_ci
 from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, ever_never, \
     exposure_intervals, landmark
 from ..estimators.cox import CoxFitError, fit_cox
 from .params import AnalysisParams
 from ..registry.store import load_quality, load_registry, registry_sha256
 from ..estimators.survival import aalen_johansen, risk_table
-from .trial import TrialParams, balance, eligible, estimate, follow_up, weight_summary
+from .trial import TrialEngine, TrialParams, balance, eligible, estimate, follow_up, weight_summary
 from .verdict import e_value, hr_to_rr, verdict
 
 COVARIATES = ["male", "one_parent", "benefit"]
@@ -110,7 +110,9 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
     try:
         if len(fu) < 50:
             raise WorkbenchError(f"{len(fu)} eligible children")
-        est = estimate(fu, tp, keep_rows=True)
+        fu = order_by_data(fu)             # the order the bootstrap draws in
+        engine = TrialEngine(fu, tp)
+        est = estimate(fu, tp, keep_rows=True, engine=engine)
     except WorkbenchError:
         nan = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan}
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("time", "value", "n_at_risk", "lower", "upper")})
@@ -118,7 +120,7 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
                           n_eligible=len(fu), events_a=0, events_b=0, verdict="insufficient_data",
                           curve_a=empty, curve_b=empty)
         return res, None
-    reps = bootstrap(fu, tp, n_boot=n_boot, seed=seed, workers=workers, progress=progress)
+    reps = bootstrap(fu, tp, n_boot=n_boot, seed=seed, workers=workers, progress=progress, engine=engine)
     point = est.as_dict()
     ci = percentile_ci(reps, point)
     ok = reps.dropna(subset=["rd_tau"]) if "rd_tau" in reps else reps.iloc[0:0]

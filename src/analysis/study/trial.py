@@ -16,11 +16,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from .cohort import CENSORED, DAYS_PER_MONTH, DAYS_PER_YEAR, DIED, MOVED, SPECIALIST, Cohort
-from ..estimators.logistic import fit_logistic, predict_logistic
-from ..estimators.survival import aalen_johansen, rmst
+from ..estimators.logistic import fit_logistic
+from ..estimators.survival import FixedRows, aalen_johansen, rmst
 
 BASELINE = ["age", "male", "sdq", "one_parent", "benefit", "prior_light", "year"]
 MONTH_GROUPS = (0, 1, 2, 3, 6, 12, 24)
+# a replicate's weight models stop when no coefficient moves by more than this (log-odds): their
+# estimates then differ from fully converged ones by less than 1e-7 of the bootstrap spread
+# (benchmarks/trial_engine.py measures it)
+REPLICATE_TOL = 1e-7
 
 
 @dataclass(frozen=True)
@@ -101,102 +105,209 @@ def follow_up(elig: pd.DataFrame, cohort: Cohort, p: TrialParams) -> pd.DataFram
     return out
 
 
-def _design(frame: pd.DataFrame, wijken: list[str]) -> pd.DataFrame:
-    month = frame["month"].to_numpy()
-    X = pd.DataFrame({"const": 1.0}, index=frame.index)
-    for lo, hi in zip(MONTH_GROUPS[:-1], MONTH_GROUPS[1:]):
-        if lo > 0:
-            X[f"m{lo}"] = ((month >= lo) & (month < hi)).astype(float)
-    X[f"m{MONTH_GROUPS[-1]}"] = (month >= MONTH_GROUPS[-1]).astype(float)
-    for c in BASELINE:
-        X[c] = frame[c].to_numpy(float)
-    X["year"] = X["year"] - 2015
-    for w in wijken[1:]:
-        X[f"wijk_{w}"] = (frame["wijk"] == w).astype(float)
-    return X
-
-
-def _person_months(fu: pd.DataFrame, until: np.ndarray) -> pd.DataFrame:
-    """One row per child and month since time zero, for months that begin before ``until``."""
-    n_months = np.ceil(np.maximum(until, 0) / DAYS_PER_MONTH).astype(int)
-    idx = np.repeat(np.arange(len(fu)), n_months)
-    month = np.arange(len(idx)) - np.repeat(np.cumsum(n_months) - n_months, n_months)
-    pm = fu.iloc[idx].reset_index(drop=True)
-    pm["month"] = month
-    pm["row"] = idx
-    return pm
-
-
-def _fit_hazard(pm: pd.DataFrame, y: np.ndarray, wijken: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Pooled logistic model of a monthly hazard (coefficients, columns used)."""
-    X = _design(pm, wijken)
-    X = X.loc[:, (X.std() > 0) | (X.columns == "const")]
-    return fit_logistic(X.to_numpy(), y), list(X.columns)
-
-
-def _monthly_hazards(fu: pd.DataFrame, p: TrialParams, wijken: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted monthly probability of starting light support and of moving out, months 0..K-1."""
-    K = int(np.ceil(p.tau_days / DAYS_PER_MONTH)) + 1
-    at_risk_start = np.minimum(fu["light_start"].to_numpy(), fu["end"].to_numpy())
-    pm = _person_months(fu, at_risk_start)
-    y = (fu["light_start"].to_numpy()[pm["row"]] < (pm["month"].to_numpy() + 1) * DAYS_PER_MONTH).astype(float)
-    start_model, start_cols = _fit_hazard(pm, y, wijken)
-    pm2 = _person_months(fu, fu["end"].to_numpy())
-    moved = (fu["reason"].to_numpy()[pm2["row"]] == MOVED) & \
-        (fu["end"].to_numpy()[pm2["row"]] < (pm2["month"].to_numpy() + 1) * DAYS_PER_MONTH)
-    move_model, move_cols = (_fit_hazard(pm2, moved.astype(float), wijken) if moved.sum() >= 5 else (None, None))
-    grid = fu.iloc[np.repeat(np.arange(len(fu)), K)].reset_index(drop=True)
-    grid["month"] = np.tile(np.arange(K), len(fu))
-    Xg = _design(grid, wijken)
-    h_start = predict_logistic(Xg.reindex(columns=start_cols, fill_value=0.0).to_numpy(), start_model).reshape(len(fu), K)
-    h_move = (predict_logistic(Xg.reindex(columns=move_cols, fill_value=0.0).to_numpy(), move_model).reshape(len(fu), K)
-              if move_model is not None else np.zeros((len(fu), K)))
-    return h_start, h_move
-
-
 def _survive(h: np.ndarray) -> np.ndarray:
     """P(no event before month k) and the mid-month version used as weight denominators."""
     before = np.concatenate([np.ones((len(h), 1)), np.cumprod(1 - h, axis=1)[:, :-1]], axis=1)
     return before * (1 - h / 2)
 
 
-def clones(fu: pd.DataFrame, p: TrialParams, h_start: np.ndarray, h_move: np.ndarray) -> pd.DataFrame:
-    """Clone-month rows of both arms with artificial censoring and inverse-probability weights."""
-    grace = p.grace_months * DAYS_PER_MONTH
-    start, end = fu["light_start"].to_numpy(), fu["end"].to_numpy()
-    started_in_grace = start <= grace
-    end_a = np.where(started_in_grace, end, np.minimum(end, grace))
-    end_b = np.minimum(end, start)
-    move_w = 1 / _survive(h_move)
-    nostart = _survive(h_start)
-    p_start_grace = 1 - np.prod(1 - h_start[:, :max(p.grace_months, 0)], axis=1) if p.grace_months else \
-        np.clip(h_start[:, 0], 1e-6, None)
-    frames = []
-    for arm, arm_end in (("a", end_a), ("b", end_b)):
-        pm = _person_months(fu, arm_end)
-        r, k = pm["row"].to_numpy(), pm["month"].to_numpy()
-        lo = k * DAYS_PER_MONTH
-        hi = np.minimum((k + 1) * DAYS_PER_MONTH, arm_end[r])
-        last = hi >= arm_end[r]
-        natural = last & (arm_end[r] >= end[r])
-        code = fu["reason"].to_numpy()[r]
-        if not p.moved_competing:
-            code = np.where(code == MOVED, CENSORED, code)
-        event = np.where(natural, code, CENSORED)
-        kk = np.minimum(k, h_start.shape[1] - 1)
-        if arm == "a":
-            dev_w = np.where(lo >= grace, 1 / p_start_grace[r], 1.0)
+def _months(until: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(child, month) of every month since time zero that begins before ``until`` (days)."""
+    n_months = np.ceil(np.maximum(until, 0) / DAYS_PER_MONTH).astype(np.int64)
+    child = np.repeat(np.arange(len(until)), n_months)
+    month = np.arange(len(child)) - np.repeat(np.cumsum(n_months) - n_months, n_months)
+    return child, month
+
+
+class _HazardModel:
+    """A pooled logistic model of a monthly hazard, its person-months aggregated per child and
+    month group (the design is constant there): binomial rows of (months, events), refitted under
+    frequency weights per child from a warm start. The same likelihood as one row per person-month."""
+
+    def __init__(self, child: np.ndarray, month: np.ndarray, y: np.ndarray, n: int, base: np.ndarray,
+                 wijk: np.ndarray, n_wijk: int):
+        G = len(MONTH_GROUPS)
+        group = np.searchsorted(MONTH_GROUPS, month, side="right") - 1
+        cell = child * G + group
+        cells, inv = np.unique(cell, return_inverse=True)
+        self.child, self.group = cells // G, cells % G
+        self.trials = np.bincount(inv, minlength=len(cells)).astype(float)
+        self.events = np.bincount(inv, y, minlength=len(cells))
+        self.n_wijk = n_wijk
+        # columns: const, month groups 1.., baseline, wijk dummies (every wijk; the reference is
+        # chosen per fit as the first one present, as a fit on the drawn children would)
+        self.X = np.concatenate([np.ones((len(cells), 1)), (self.group[:, None] == np.arange(1, G)[None, :]),
+                                 base[self.child], wijk[self.child][:, None] == np.arange(n_wijk)[None, :]],
+                                axis=1).astype(float)
+        self.X2 = self.X ** 2
+        self.share = self.events / self.trials
+        self.wijk_cols = np.arange(G + base.shape[1], self.X.shape[1])
+        self._cols, self._Xc = None, None
+        self._full_cols, self._full_information = None, None
+
+    def fit(self, m: np.ndarray, start: np.ndarray | None = None, info: dict | None = None,
+            steps: int | None = None) -> np.ndarray:
+        """Coefficients over all columns (0 for those left out) under child frequency weights ``m``.
+
+        Left out, as a fit on the drawn children's rows would: columns without variation among the
+        rows of positive weight, and the first neighbourhood present (the reference)."""
+        w = self.trials * m[self.child]
+        W = w.sum()
+        mean = (w @ self.X) / W
+        var = (w @ self.X2) / W - mean ** 2
+        keep = var > 1e-12 * (1 + mean ** 2)
+        keep[0] = True
+        present = np.flatnonzero(keep[self.wijk_cols])
+        if len(present):
+            keep[self.wijk_cols[present[0]]] = False
+        cols = np.flatnonzero(keep)
+        if not np.array_equal(cols, self._cols):     # rarely: another reference or a column left out
+            self._cols, self._Xc = cols, np.ascontiguousarray(self.X[:, cols])
+        b0 = None if start is None else start[cols]
+        coef = np.zeros(self.X.shape[1])
+        got: dict = {}
+        same = self._full_cols is not None and np.array_equal(cols, self._full_cols)
+        coef[cols] = fit_logistic(self._Xc, self.share, w, start=b0, info=got, steps=steps,
+                                  information=self._full_information if same else None,
+                                  tol=1e-9 if start is None else REPLICATE_TOL)
+        if start is None:         # the full sample's fit: its information matrix starts every replicate
+            self._full_cols, self._full_information = cols, got.get("information")
+        if info is not None:
+            info.update(got)
+        return coef
+
+    @staticmethod
+    def predict(coef: np.ndarray, base: np.ndarray, wijk: np.ndarray, K: int) -> np.ndarray:
+        """Monthly hazards, children × months 0..K-1."""
+        G = len(MONTH_GROUPS)
+        month_part = np.concatenate([[0.0], coef[1:G]])[np.searchsorted(MONTH_GROUPS, np.arange(K), side="right") - 1]
+        child_part = coef[0] + base @ coef[G:G + base.shape[1]] + coef[G + base.shape[1]:][wijk]
+        return 1 / (1 + np.exp(-(child_part[:, None] + month_part[None, :])))
+
+
+class TrialEngine:
+    """The emulated trial's arrays, built once from the follow-up frame; every estimate (the point
+    estimate, each bootstrap replicate, later each bias-analysis draw) is a pass over them under
+    frequency weights per child (``m``: how often a child is drawn, the same for all its months and
+    clones), with the weight models refitted from the full sample's fit.
+
+    Memory: the person-months of the two hazard models are aggregated per child and month group (at
+    most 7 rows per child); the clone rows are about children × months × 2 (arm a is censored
+    after the grace period unless light support started), each about 40 bytes.
+    """
+
+    def __init__(self, fu: pd.DataFrame, p: TrialParams):
+        self.p = p
+        self.n = n = len(fu)
+        self.K = int(np.ceil(p.tau_days / DAYS_PER_MONTH)) + 1
+        self.person_id = fu["person_id"].to_numpy()
+        base = np.column_stack([fu[c].to_numpy(float) for c in BASELINE])
+        base[:, BASELINE.index("year")] -= 2015
+        self.base = base
+        self.wijken, self.wijk = np.unique(fu["wijk"].to_numpy(str), return_inverse=True)
+        start, end = fu["light_start"].to_numpy(float), fu["end"].to_numpy(float)
+        reason = fu["reason"].to_numpy()
+        child, month = _months(np.minimum(start, end))
+        y = (start[child] < (month + 1) * DAYS_PER_MONTH).astype(float)
+        self.start_model = _HazardModel(child, month, y, n, base, self.wijk, len(self.wijken))
+        child, month = _months(end)
+        y = ((reason[child] == MOVED) & (end[child] < (month + 1) * DAYS_PER_MONTH)).astype(float)
+        self.move_model = _HazardModel(child, month, y, n, base, self.wijk, len(self.wijken))
+        self.moved = np.bincount(child, y, minlength=n)   # children whose follow-up ends by moving out
+        # the clone rows of both arms: fixed; only their weights change
+        grace = p.grace_months * DAYS_PER_MONTH
+        end_a = np.where(start <= grace, end, np.minimum(end, grace))
+        end_b = np.minimum(end, start)
+        code = np.where(reason == MOVED, CENSORED, reason) if not p.moved_competing else reason
+        self.arms = {}
+        for arm, arm_end in (("a", end_a), ("b", end_b)):
+            r, k = _months(arm_end)
+            lo = k * DAYS_PER_MONTH
+            hi = np.minimum((k + 1) * DAYS_PER_MONTH, arm_end[r])
+            keep = hi > lo
+            r, k, lo, hi = r[keep], k[keep], lo[keep], hi[keep]
+            natural = (hi >= arm_end[r]) & (arm_end[r] >= end[r])
+            event = np.where(natural, code[r], CENSORED)
+            self.arms[arm] = {"r": r, "k": np.minimum(k, self.K - 1), "lo": lo, "hi": hi, "event": event,
+                              "after_grace": lo >= grace, "aj": FixedRows(lo, hi, event, SPECIALIST),
+                              "counted": (event == SPECIALIST) & (hi <= p.tau_days)}
+        self.full = None
+        self.full = self._coefs(np.ones(n), None)
+
+    # -- the weight models ---------------------------------------------------------------------
+    def _coefs(self, m: np.ndarray, info: dict | None, steps: int | None = None):
+        warm = self.full or (None, None)
+        s = self.start_model.fit(m, warm[0], info, steps)
+        mv = self.move_model.fit(m, warm[1], None, steps if warm[1] is not None else None) \
+            if np.sum(m * self.moved) >= 5 else None
+        return s, mv
+
+    def weights(self, m: np.ndarray, coefs=None) -> dict[str, np.ndarray]:
+        """Inverse-probability weights of every clone row, per arm."""
+        p = self.p
+        s, mv = coefs or self._coefs(m, None)
+        h_start = _HazardModel.predict(s, self.base, self.wijk, self.K)
+        move_w = 1 / _survive(_HazardModel.predict(mv, self.base, self.wijk, self.K)) if mv is not None else None
+        nostart = _survive(h_start)
+        p_grace = (1 - np.prod(1 - h_start[:, :max(p.grace_months, 0)], axis=1) if p.grace_months
+                   else np.clip(h_start[:, 0], 1e-6, None))
+        out = {}
+        for arm, a in self.arms.items():
+            r, k = a["r"], a["k"]
+            dev = np.where(a["after_grace"], 1 / p_grace[r], 1.0) if arm == "a" else 1 / nostart[r, k]
+            out[arm] = dev * (move_w[r, k] if move_w is not None and not p.moved_competing else 1.0)
+        if p.truncate:
+            allw = np.concatenate([out["a"], out["b"]])
+            freq = np.concatenate([m[self.arms["a"]["r"]], m[self.arms["b"]["r"]]])
+            lo_q, hi_q = _weighted_percentile(allw, freq, p.truncate)
+            out = {arm: np.clip(w, lo_q, hi_q) for arm, w in out.items()}
+        return out
+
+    # -- estimates -----------------------------------------------------------------------------
+    def estimate(self, m: np.ndarray | None = None, grid_months: int | None = None, info: dict | None = None,
+                 steps: int | None = None) -> dict:
+        """RD(τ), CIFs and RMSTs under child frequency weights ``m`` (None: every child once);
+        with ``grid_months``, also both arms' CIF at the end of every month 0..grid_months.
+        ``steps``: the weight models take that many Newton steps from the full sample's fit
+        instead of converging (to measure what a cheaper refit would change)."""
+        if m is None:
+            m, coefs = np.ones(self.n), self.full
         else:
-            dev_w = 1 / nostart[r, kk]
-        w = dev_w * (move_w[r, kk] if not p.moved_competing else 1.0)
-        frames.append(pd.DataFrame({"person_id": fu["person_id"].to_numpy()[r], "arm": arm, "start": lo,
-                                    "stop": hi, "event": event, "weight": w}))
-    rows = pd.concat(frames, ignore_index=True)
-    rows = rows[rows["stop"] > rows["start"]]
-    if p.truncate:
-        lo_q, hi_q = np.percentile(rows["weight"], p.truncate)
-        rows = rows.assign(weight=rows["weight"].clip(lo_q, hi_q))
-    return rows.reset_index(drop=True)
+            m = np.asarray(m, float)
+            coefs = self._coefs(m, info, steps)
+        w = self.weights(m, coefs)
+        tau = self.p.tau_days
+        out = {}
+        for arm, a in self.arms.items():
+            fw = w[arm] * m[a["r"]]
+            cif = a["aj"].cif(fw)
+            out[f"cif_{arm}_tau"] = float(a["aj"].at(cif, tau)[0])
+            out[f"rmst_{arm}_months"] = a["aj"].rmst(cif, tau) / DAYS_PER_MONTH
+            out[f"events_{arm}"] = float(np.sum(m[a["r"]][a["counted"]]))
+            if grid_months is not None:
+                out[f"cif_{arm}_grid"] = a["aj"].at(cif, np.arange(grid_months + 1) * DAYS_PER_MONTH)
+        out["rd_tau"] = out["cif_a_tau"] - out["cif_b_tau"]
+        out["rmst_diff_months"] = out["rmst_a_months"] - out["rmst_b_months"]
+        return out
+
+    def rows(self) -> pd.DataFrame:
+        """The clone rows of the full sample with their weights (for balance and weight tables)."""
+        w = self.weights(np.ones(self.n), self.full)
+        return pd.concat([pd.DataFrame({"person_id": self.person_id[a["r"]], "arm": arm, "start": a["lo"],
+                                        "stop": a["hi"], "event": a["event"], "weight": w[arm]})
+                          for arm, a in self.arms.items()], ignore_index=True)
+
+
+def _weighted_percentile(x: np.ndarray, freq: np.ndarray, q) -> np.ndarray:
+    """``np.percentile`` (linear) of ``x`` with each value repeated ``freq`` times (integers)."""
+    keep = freq > 0
+    x, freq = x[keep], freq[keep]
+    o = np.argsort(x, kind="mergesort")
+    x, cum = x[o], np.cumsum(freq[o])
+    pos = (cum[-1] - 1) * np.asarray(q, float) / 100
+    lo = np.floor(pos)
+    at = lambda j: x[np.searchsorted(cum, j, side="right")]   # noqa: E731  the j-th value (0-based)
+    return at(lo) + (pos - lo) * (at(np.minimum(lo + 1, cum[-1] - 1)) - at(lo))
 
 
 @dataclass(frozen=True)
@@ -228,11 +339,11 @@ class TrialEstimate:
                 "rmst_diff_months": self.rmst_diff_months}
 
 
-def estimate(fu: pd.DataFrame, p: TrialParams, keep_rows: bool = False) -> TrialEstimate:
+def estimate(fu: pd.DataFrame, p: TrialParams, keep_rows: bool = False,
+             engine: TrialEngine | None = None) -> TrialEstimate:
     """Clone, censor, weight and estimate the curves of both arms from the follow-up frame."""
-    wijken = sorted(fu["wijk"].unique())
-    h_start, h_move = _monthly_hazards(fu, p, wijken)
-    rows = clones(fu, p, h_start, h_move)
+    engine = engine or TrialEngine(fu, p)
+    rows = engine.rows()
     out = {}
     for arm in ("a", "b"):
         r = rows[rows["arm"] == arm]
