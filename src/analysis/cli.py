@@ -158,7 +158,8 @@ def _folders(a: argparse.Namespace) -> list[Path]:
     return folders
 
 
-ANALYSIS_OPTIONS = ("n_boot", "n_boot_sensitivity", "seed", "grace_months", "tau_months", "lag_days", "lang")
+ANALYSIS_OPTIONS = ("n_boot", "n_boot_sensitivity", "seed", "grace_months", "tau_months", "tau_long_months",
+                    "lag_days", "lang")
 
 
 def cmd_batch(a: argparse.Namespace) -> int:
@@ -248,6 +249,9 @@ def _batch_options(r: argparse.ArgumentParser) -> None:
                         f"(default: {d['grace_months']})")
     r.add_argument("--tau-months", type=int, metavar="MONTHS",
                    help=f"horizon τ of the risk difference and RMST, in months since the signal (default: {d['tau_months']})")
+    r.add_argument("--tau-long-months", type=int, metavar="MONTHS",
+                   help="follow-up τ_L of the trial: the RD trajectory, the prevented fraction and the delay, in "
+                        f"months since the signal (default: {d['tau_long_months']})")
     r.add_argument("--lag-days", type=int, metavar="DAYS",
                    help=f"lag of the exposure in the time-varying Cox model, in days (default: {d['lag_days']})")
 

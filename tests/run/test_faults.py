@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis import io
 from analysis.lock import LOCK_NAME
 from analysis.procs import children
 
@@ -122,6 +123,8 @@ def test_kill_9_at_a_stage_then_a_rerun_gives_the_clean_run_byte_for_byte(stage,
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert _tree(work / "site") == _tree(base / "site")        # the clean publication, byte for byte
+    mode = lambda f: f.stat().st_mode & 0o777                   # noqa: E731   readable like any other folder
+    assert mode(work / "site") == 0o777 & ~io.UMASK and mode(work / "site" / "index.html") == 0o666 & ~io.UMASK
     assert not list(staging.iterdir())                         # no staging, no lock left
     assert not [p for p in work.iterdir() if ".kept-" in p.name]   # an earlier publication is not kept
 

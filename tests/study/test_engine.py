@@ -21,8 +21,10 @@ from analysis.study.trial import TrialEngine, TrialParams, _weighted_percentile,
 from analysis.synth.generate import write_municipality
 from analysis.synth.params import Municipality, SynthParams
 
+# the reference knows only τ: its follow-up ends there (τ_L = τ)
 VARIANTS = {"primary": {}, "truncated": {"truncate": (1.0, 99.0)}, "moved_competing": {"moved_competing": True},
             "grace_0": {"grace_months": 0}, "grace_6_tau_60": {"grace_months": 6, "tau_months": 60}}
+VARIANTS = {k: {"tau_long_months": v.get("tau_months", 36), **v} for k, v in VARIANTS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,7 @@ def test_point_estimate_and_every_replicate_equal_a_refit_on_the_resampled_frame
 
 
 def test_the_intervals_equal_those_of_the_full_refit_bootstrap(cohort):
-    tp = TrialParams()
+    tp = TrialParams(tau_long_months=36)
     fu = _fu(cohort, tp)
     seeds = np.random.SeedSequence(11).spawn(40)
     full_refit = [ref.estimate(_resampled(fu, draws(len(fu), s)), tp) for s in seeds]

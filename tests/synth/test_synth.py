@@ -8,7 +8,7 @@ from analysis.registry.store import load_registry
 from analysis.synth import calibration as cal
 from analysis.synth.generate import simulate_municipality, write_municipality
 from analysis.synth.params import Municipality, SynthParams
-from analysis.synth.truth import truth_verdict
+from analysis.synth.truth import truth_answers, truth_verdict
 
 YEARS = list(range(2016, 2024))
 
@@ -103,21 +103,28 @@ def test_prevent_lowers_the_risk_and_delay_only_gains_time():
     assert delay["rmst_diff_months"] < prevent["rmst_diff_months"] * 3
 
 
-def test_truth_verdict_rules():
-    assert truth_verdict(-0.02, 1.0, 500, 50, 60) == "prevents"
-    assert truth_verdict(0.004, 1.0, 500, 50, 60) == "delays"
-    assert truth_verdict(0.004, 0.2, 500, 50, 60) == "no_detectable_effect"
-    assert truth_verdict(0.03, -1.0, 500, 50, 60) == "more_specialist_care"
-    assert truth_verdict(-0.2, 3.0, 40, 50, 60) == "insufficient_data"
-    assert truth_verdict(-0.2, 3.0, 400, 9, 60) == "insufficient_data"
+def test_truth_answers_and_verdict_rules():
+    """The protocol's zero bands on true values: |π| < 0.03, |D| < 0.5 month, |RD| < 0.5 point."""
+    assert truth_answers(0.2, 0.3, None, True) == {"prevents": "yes", "delays": "not_shown", "reduces": "not_estimated"}
+    assert truth_answers(0.02, 6.0, -0.5, True) == {"prevents": "not_shown", "delays": "yes", "reduces": "yes"}
+    assert truth_answers(-0.1, -1.0, 0.04, True) == {"prevents": "opposite", "delays": "opposite", "reduces": "not_shown"}
+    assert set(truth_answers(0.2, 6.0, None, False).values()) == {"insufficient_data"}
+    assert truth_verdict(truth_answers(0.2, 0.3, None, True), -0.02) == "prevents"
+    assert truth_verdict(truth_answers(0.02, 6.0, None, True), -0.02) == "delays"
+    assert truth_verdict(truth_answers(0.2, 6.0, None, True), -0.02) == "prevents_and_delays"
+    assert truth_verdict(truth_answers(0.0, 0.0, None, True), 0.004) == "no_detectable_effect"
+    assert truth_verdict(truth_answers(0.0, 0.0, None, True), 0.03) == "more_specialist_care"
+    assert truth_verdict(truth_answers(0.2, 6.0, None, False), -0.2) == "insufficient_data"
 
 
 def test_ground_truth_document(medium):
     folder, _ = medium
     truth = json.loads((folder / "ground_truth.json").read_text())
     assert truth["synthetic"] is True and truth["municipality"] == "9902"
-    for key in ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_diff_months", "verdict"):
+    for key in ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_diff_months", "verdict", "prevented_fraction",
+                "delay_months", "rd_trajectory", "answers", "tau_long_months"):
         assert key in truth
+    assert len(truth["rd_trajectory"]) == truth["tau_long_months"] + 1 and truth["rd_trajectory"][0] == 0
     assert truth["rd_tau"] == pytest.approx(truth["cif_a_tau"] - truth["cif_b_tau"])
     assert truth["generator"]["parameters"]["prevent"] == 0.6
     assert "SYNTHETIC" in (folder / "delivery.yml").read_text()

@@ -19,35 +19,60 @@ LANGS = ("nl", "en")
 # --- the verdict ----------------------------------------------------------------------------
 
 VERDICT_WORDS = {
+    "prevents_and_delays": {"nl": "voorkomt en stelt uit", "en": "prevents and delays"},
     "prevents": {"nl": "voorkomt", "en": "prevents"},
     "delays": {"nl": "stelt uit", "en": "delays"},
     "more_specialist_care": {"nl": "meer specialistische zorg", "en": "more specialist care"},
     "no_detectable_effect": {"nl": "geen aantoonbaar effect", "en": "no detectable effect"},
     "insufficient_data": {"nl": "te weinig gegevens", "en": "insufficient data"},
+    "insufficient_registration": {"nl": "te weinig geregistreerd", "en": "insufficient registration"},
 }
 
 VERDICT_TEXT = {
-    "prevents": {"nl": "Lichte ondersteuning **voorkomt** specialistische jeugdhulp: binnen de horizon is het "
-                       "risico kleiner bij start van lichte ondersteuning.",
-                 "en": "Light support **prevents** specialist youth care: within the horizon the risk is lower "
-                       "when light support starts."},
-    "delays": {"nl": "Lichte ondersteuning **stelt** specialistische jeugdhulp **uit**: het risico binnen de "
-                     "horizon verschilt niet aantoonbaar, maar kinderen blijven langer zonder specialistische zorg.",
-               "en": "Light support **delays** specialist youth care: the risk within the horizon does not differ "
-                     "detectably, but children stay longer without specialist care."},
+    "prevents_and_delays": {"nl": "Lichte ondersteuning **voorkomt** een deel van de specialistische jeugdhulp en "
+                                  "**stelt** de rest **uit**.",
+                            "en": "Light support **prevents** part of specialist youth care and **delays** the rest."},
+    "prevents": {"nl": "Lichte ondersteuning **voorkomt** een deel van de specialistische jeugdhulp: die komt er "
+                       "ook later niet.",
+                 "en": "Light support **prevents** part of specialist youth care: it does not come later either."},
+    "delays": {"nl": "Lichte ondersteuning **stelt** specialistische jeugdhulp **uit**: die komt er wel, maar later; "
+                     "dat er minder komt, is niet aangetoond.",
+               "en": "Light support **delays** specialist youth care: it still comes, but later; that less of it "
+                     "comes is not shown."},
     "more_specialist_care": {"nl": "Na start van lichte ondersteuning is er **meer** specialistische jeugdhulp "
                                    "(bijvoorbeeld omdat het wijkteam doorverwijst).",
                              "en": "After light support starts there is **more** specialist youth care "
                                    "(for instance because the neighbourhood team refers)."},
     "no_detectable_effect": {"nl": "Er is **geen aantoonbaar effect** van lichte ondersteuning op specialistische "
-                                   "jeugdhulp; de onzekerheid staat bij de schattingen.",
-                             "en": "There is **no detectable effect** of light support on specialist youth care; "
-                                   "the uncertainty is shown with the estimates."},
-    "insufficient_data": {"nl": "Er zijn **te weinig gegevens** voor een uitspraak (minder dan 50 kinderen of "
-                                "minder dan 10 gebeurtenissen in een arm).",
-                          "en": "There are **too few data** for a statement (fewer than 50 children or fewer than "
-                                "10 events in an arm)."},
+                                   "jeugdhulp. Dat betekent niet dat er geen effect is: hieronder staat hoe groot een "
+                                   "effect had moeten zijn om het met deze registratie te kunnen zien.",
+                             "en": "There is **no detectable effect** of light support on specialist youth care. That "
+                                   "does not mean there is none: below is how large an effect would have had to be "
+                                   "to be seen with this registration."},
+    "insufficient_data": {"nl": "Er zijn **te weinig gegevens** voor een uitspraak (minder dan 50 kinderen, of minder "
+                                "dan 10 gebeurtenissen of 10 kinderen in beeld aan het eind van de follow-up in een arm).",
+                          "en": "There are **too few data** for a statement (fewer than 50 children, or fewer than 10 "
+                                "events or 10 children still followed at the end of follow-up in an arm)."},
+    "insufficient_registration": {"nl": "De registratie van lichte ondersteuning laat **te weinig kinderen** over voor "
+                                        "een uitspraak.",
+                                  "en": "The registration of light support leaves **too few children** for a statement."},
 }
+
+ANSWER_NAMES = {"prevents": {"nl": "voorkomt", "en": "prevents"}, "delays": {"nl": "stelt uit", "en": "delays"},
+                "reduces": {"nl": "vermindert", "en": "reduces"}}
+ANSWER_WORDS = {"yes": {"nl": "ja", "en": "yes"}, "opposite": {"nl": "tegenovergesteld", "en": "opposite"},
+                "not_shown": {"nl": "niet aangetoond", "en": "not shown"},
+                "not_estimated": {"nl": "nog niet geschat", "en": "not yet estimated"},
+                "insufficient_data": {"nl": "te weinig gegevens", "en": "insufficient data"},
+                "insufficient_registration": {"nl": "te weinig geregistreerd", "en": "insufficient registration"}}
+
+
+def answer_name(key: str, lang: Lang) -> str:
+    return ANSWER_NAMES[key][lang]
+
+
+def answer_word(code: str, lang: Lang) -> str:
+    return ANSWER_WORDS.get(code, {}).get(lang, code)
 
 
 def verdict_word(code: str, lang: Lang) -> str:
@@ -152,6 +177,8 @@ WORDS: dict[str, dict[str, str]] = {
                        "Aantallen afgerond op 5, onder de 10 onderdrukt.",
         "municipality": "gemeente", "eligible_short": "geschikt", "rd_index": "RD(τ), procentpunt (95%-BI)",
         "rmst_index": "RMST-verschil, maanden (95%-BI)", "appendices": "bijlagen",
+        "pi_index": "voorkomen deel π, % (95%-BI)", "d_index": "uitstel D, maanden (95%-BI)",
+        "answers_index": "de drie antwoorden",
         "rejected_rows": "afgewezen rijen", "pooled": "gepoold (random effects, Paule–Mandel)", "pooled_short": "gepoold",
         "failed": "mislukt", "synthetic": "synthetisch", "forest": "Risicoverschil per gemeente",
         "not_pooled": "Te weinig gemeenten met een schatting om te poolen.", "heterogeneity": "heterogeniteit",
@@ -162,7 +189,7 @@ WORDS: dict[str, dict[str, str]] = {
         "file_delivery": "leveringsgegevens", "file_mapping": "mapping van de eigen export",
         "file_other": "overig bestand {i}", "file_ground_truth": "ware effecten (synthetisch register)",
         # parameters (provenance block)
-        "p_municipality": "gemeente", "p_grace_months": "gratieperiode (maanden)", "p_tau_months": "horizon τ (maanden)",
+        "p_municipality": "gemeente", "p_grace_months": "gratieperiode (maanden)", "p_tau_months": "horizon τ (maanden)", "p_tau_long_months": "follow-up τ_L (maanden)",
         "p_lag_days": "vertraging blootstelling (dagen)", "p_n_boot": "bootstrapreplicaties",
         "p_n_boot_sensitivity": "bootstrapreplicaties per gevoeligheidsanalyse", "p_seed": "seed",
         "p_light_types": "soorten lichte ondersteuning", "p_min_cell": "onderdrukkingsgrens",
@@ -186,6 +213,24 @@ WORDS: dict[str, dict[str, str]] = {
                     "de 10 zijn onderdrukt (`<10`), overige afgerond op 5.",
         "header_2": "**Gemeente:** {name} ({code}) · τ = {tau} maanden · gratieperiode {grace} maanden · "
                     "{n_boot} bootstrapreplicaties · register-hash `{sha}`",
+        "answers_title": "De drie antwoorden",
+        "ans_prevents": "**Voorkomt lichte ondersteuning specialistische jeugdhulp?** {word}. Van de specialistische "
+                        "jeugdhulp die kinderen zonder lichte ondersteuning zouden krijgen, blijft naar schatting "
+                        "**{pi} %** weg (95%-betrouwbaarheidsinterval {lo} tot {hi} %).",
+        "ans_delays": "**Stelt lichte ondersteuning specialistische jeugdhulp uit?** {word}. De specialistische "
+                      "jeugdhulp die er toch komt, begint naar schatting **{d} maanden later** (95%-BI {lo} tot {hi}).",
+        "ans_reduces": "**Vermindert lichte ondersteuning de specialistische jeugdhulp (minder maanden, minder zware "
+                       "zorg)?** {word}: dit antwoord komt in een volgende versie van de workbench.",
+        "ans_mde": "Het kleinste effect dat deze registratie met 80 % zekerheid had kunnen aantonen: een voorkomen "
+                   "deel van **{pi} %**, of een risicoverschil van **{rd} procentpunt** na {years} jaar.",
+        "ans_fit": "De vergelijking 'minder én later' (CIF_a(t) = (1 − π) · CIF_b(t − D)) verklaart {r2} % van het "
+                   "verschil tussen de armen tot {long} maanden{bad}.",
+        "ans_fit_bad": "; dat is weinig: lees π en D dan als een ruwe samenvatting en kijk naar de figuur",
+        "ans_insufficient": "Voor deze antwoorden zijn er te weinig gegevens: minder dan 50 kinderen, of minder dan 10 "
+                            "gebeurtenissen of 10 kinderen in beeld na {long} maanden in een arm.",
+        "traj_title": "Het verschil in de tijd",
+        "traj_rd": "risicoverschil a − b (procentpunt)", "traj_arms": "cumulatieve incidentie (%)",
+        "traj_fit": "(1 − π) · CIF_b(t − D)", "traj_note": "banden: 95%-bootstrapintervallen per maand",
         "plain": "We volgden kinderen van 4 tot en met 16 jaar bij wie de jeugdgezondheidszorg met de SDQ een "
                  "signaal afgaf en die nog geen specialistische jeugdhulp hadden gehad. Als al deze kinderen binnen "
                  "{grace} maanden lichte ondersteuning zouden krijgen, zou naar schatting {a}% binnen {years} jaar "
@@ -271,7 +316,9 @@ WORDS: dict[str, dict[str, str]] = {
                        "after a signal, against no light support (emulated target trial). Municipalities with "
                        "insufficient data are left out of the pooled estimate. Counts rounded to 5, below 10 suppressed.",
         "municipality": "municipality", "eligible_short": "eligible", "rd_index": "RD(τ), percentage points (95% CI)",
-        "rmst_index": "RMST difference, months (95% CI)", "appendices": "appendices", "rejected_rows": "rejected rows",
+        "rmst_index": "RMST difference, months (95% CI)", "appendices": "appendices",
+        "pi_index": "prevented fraction π, % (95% CI)", "d_index": "delay D, months (95% CI)",
+        "answers_index": "the three answers", "rejected_rows": "rejected rows",
         "pooled": "pooled (random effects, Paule–Mandel)", "pooled_short": "pooled", "failed": "failed",
         "synthetic": "synthetic", "forest": "Risk difference per municipality",
         "not_pooled": "Too few municipalities with an estimate to pool.", "heterogeneity": "heterogeneity",
@@ -281,7 +328,7 @@ WORDS: dict[str, dict[str, str]] = {
         "short_03_sensitivity": "3 sensitivity",
         "file_delivery": "delivery metadata", "file_mapping": "mapping of the municipality's export",
         "file_other": "other file {i}", "file_ground_truth": "true effects (synthetic registry)",
-        "p_municipality": "municipality", "p_grace_months": "grace period (months)", "p_tau_months": "horizon τ (months)",
+        "p_municipality": "municipality", "p_grace_months": "grace period (months)", "p_tau_months": "horizon τ (months)", "p_tau_long_months": "follow-up τ_L (months)",
         "p_lag_days": "exposure lag (days)", "p_n_boot": "bootstrap replicates",
         "p_n_boot_sensitivity": "bootstrap replicates per sensitivity analysis", "p_seed": "seed",
         "p_light_types": "kinds of light support", "p_min_cell": "suppression threshold", "p_round_to": "rounded to",
@@ -304,6 +351,24 @@ WORDS: dict[str, dict[str, str]] = {
                     "10 are suppressed (`<10`), others rounded to 5.",
         "header_2": "**Municipality:** {name} ({code}) · τ = {tau} months · grace period {grace} months · "
                     "{n_boot} bootstrap replicates · registry hash `{sha}`",
+        "answers_title": "The three answers",
+        "ans_prevents": "**Does light support prevent specialist youth care?** {word}. Of the specialist youth care "
+                        "that children would get without light support, an estimated **{pi} %** does not come at all "
+                        "(95% confidence interval {lo} to {hi} %).",
+        "ans_delays": "**Does light support delay specialist youth care?** {word}. The specialist youth care that still "
+                      "comes starts an estimated **{d} months later** (95% CI {lo} to {hi}).",
+        "ans_reduces": "**Does light support reduce specialist youth care (fewer months, less heavy care)?** {word}: "
+                       "this answer comes in a next version of the workbench.",
+        "ans_mde": "The smallest effect this registration could have shown with 80% power: a prevented share of "
+                   "**{pi} %**, or a risk difference of **{rd} percentage points** after {years} years.",
+        "ans_fit": "The relation 'less and later' (CIF_a(t) = (1 − π) · CIF_b(t − D)) explains {r2} % of the "
+                   "difference between the arms up to {long} months{bad}.",
+        "ans_fit_bad": "; that is little: read π and D as a rough summary and look at the figure",
+        "ans_insufficient": "There are too few data for these answers: fewer than 50 children, or fewer than 10 events "
+                            "or 10 children still followed after {long} months in an arm.",
+        "traj_title": "The difference over time",
+        "traj_rd": "risk difference a − b (percentage points)", "traj_arms": "cumulative incidence (%)",
+        "traj_fit": "(1 − π) · CIF_b(t − D)", "traj_note": "bands: 95% bootstrap intervals per month",
         "plain": "We followed children aged 4 to 16 for whom youth health care flagged a concern with the SDQ and "
                  "who had not had specialist youth care. If all of them started light support within {grace} "
                  "months, an estimated {a}% would receive specialist care within {years} years; if none of them "

@@ -108,3 +108,31 @@ def weights_figure(weights: pd.DataFrame, lang: str = "nl") -> plt.Figure:
     ax.set_xlabel(t("weight_axis", lang))
     fig.tight_layout()
     return fig
+
+
+def trajectory_figure(shown: pd.DataFrame, fit: pd.DataFrame | None, arm_labels: tuple[str, str],
+                      lang: str = "nl") -> plt.Figure:
+    """Left: RD(t) with its pointwise 95 % band; right: both arms' CIF with bands and the fitted
+    (1 − π) · CIF_b(t − D). Only the months that may be published (steps between them)."""
+    if shown is None or len(shown) < 2:
+        return _empty(lang)
+    m = shown["month"].to_numpy(float)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    left.axhline(0, color="#888", lw=0.8)
+    left.step(m, shown["rd"] * 100, where="post", color="#333")
+    left.fill_between(m, shown["rd_low"] * 100, shown["rd_high"] * 100, step="post", alpha=0.2, color="#333")
+    left.set_xlabel(t("months_since_signal", lang)); left.set_ylabel(t("traj_rd", lang))
+    for arm, color, label in (("a", "#4c72b0", arm_labels[0]), ("b", "#dd8452", arm_labels[1])):
+        right.step(m, shown[f"cif_{arm}"] * 100, where="post", color=color, label=label)
+        right.fill_between(m, shown[f"cif_{arm}_low"] * 100, shown[f"cif_{arm}_high"] * 100, step="post",
+                           alpha=0.15, color=color)
+    if fit is not None:
+        right.step(fit["month"], fit["value"] * 100, where="post", color="#4c72b0", ls="--", lw=1,
+                   label=t("traj_fit", lang))
+    right.set_xlabel(t("months_since_signal", lang)); right.set_ylabel(t("traj_arms", lang))
+    right.set_ylim(bottom=0); right.legend(fontsize=8)
+    for ax in (left, right):
+        ax.set_xlim(left=0)
+    fig.suptitle(f"{t('traj_title', lang)} — {t('traj_note', lang)}", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -11,7 +11,7 @@ import pandas as pd
 from ..study.cohort import DAYS_PER_MONTH
 from . import disclosure as dc
 from .appendix import synthetic_banner
-from .i18n import t, variable, verdict_text as _verdict_text, verdict_word
+from .i18n import answer_word, t, variable, verdict_text as _verdict_text, verdict_word
 
 FLOW_KEYS = ("registered_children", "prevalent_users_excluded", "no_time_at_risk", "children_at_risk",
              "events_specialist", "ended_moved_out", "ended_died", "ended_age_18", "ended_extract", "signals",
@@ -86,6 +86,27 @@ def curve_for_plot(table: pd.DataFrame, p, scale: float = 1.0, band: bool = True
     tab = dc.pool_steps(dc.truncate_curve(table, p.min_cell), p.min_cell)
     out = pd.DataFrame({"time": tab["time"] / scale, "value": tab["value"]})
     return out.assign(lower=tab["lower"], upper=tab["upper"]) if band else out
+
+
+def trajectory_shown(trial, p) -> pd.DataFrame:
+    """The months of the RD trajectory (and of both arms' curves with their bands) that may be
+    published: at least the threshold of clones at risk in each arm, and since the last month shown
+    each arm has no new event or at least the threshold of them (months in between are pooled, as
+    the steps of a curve are); month 0 always. No counts in the result."""
+    tr = trial.trajectory
+    cols = ["month", "rd", "rd_low", "rd_high", "cif_a", "cif_a_low", "cif_a_high", "cif_b", "cif_b_low", "cif_b_high"]
+    if tr is None or tr.empty:
+        return pd.DataFrame(columns=cols)
+    keep, last = [0], (0.0, 0.0)
+    for i in range(1, len(tr)):
+        row = tr.iloc[i]
+        if min(row["n_at_risk_a"], row["n_at_risk_b"]) < p.min_cell:
+            break
+        new = (row["events_a"] - last[0], row["events_b"] - last[1])
+        if all(x < 1e-9 or x >= p.min_cell - 1e-9 for x in new) and max(new) > 0:
+            keep.append(i)
+            last = (row["events_a"], row["events_b"])
+    return tr.iloc[keep][cols].reset_index(drop=True)
 
 
 def age_curves(pr) -> dict[str, pd.DataFrame]:
@@ -173,6 +194,49 @@ def cure_table(pr) -> pd.DataFrame:
     c = c.rename(columns={k: t(v, lang) for k, v in keys.items()})
     c.index = [t("arm", lang, arm=a) for a in c.index]
     return c
+
+
+def _num(x: float, nd: int = 0, scale: float = 1.0) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x * scale:.{nd}f}"
+
+
+def answers_markdown(pr, lang: str = "nl") -> str:
+    """The three answers in plain words, each with its estimate and interval, then what this
+    registration could have detected and how well the relation 'less and later' fits."""
+    tr, p = pr.primary, pr.params
+    ans = tr.answers
+    long = tr.params.long_months
+    if ans.get("prevents") == "insufficient_data":
+        return t("ans_insufficient", lang, long=long)
+    pi, d = tr.prevented_fraction, tr.delay_months
+    word = lambda k: answer_word(ans[k], lang).capitalize()  # noqa: E731
+    lines = [t("ans_prevents", lang, word=word("prevents"), pi=_num(pi["estimate"], 0, 100),
+               lo=_num(pi["ci_low"], 0, 100), hi=_num(pi["ci_high"], 0, 100)),
+             t("ans_delays", lang, word=word("delays"), d=_num(d["estimate"], 1), lo=_num(d["ci_low"], 1),
+               hi=_num(d["ci_high"], 1)),
+             t("ans_reduces", lang, word=word("reduces"))]
+    md = tr.minimum_detectable
+    lines.append(t("ans_mde", lang, pi=_num(md.get("prevented_fraction"), 0, 100), rd=_num(md.get("rd_tau"), 1, 100),
+                   years=f"{p.tau_months / 12:.0f}"))
+    r2 = tr.shift_fit.get("fit_r2", np.nan)
+    if np.isfinite(r2):
+        lines.append(t("ans_fit", lang, r2=_num(max(r2, 0.0), 0, 100), long=long,
+                       bad=t("ans_fit_bad", lang) if r2 < 0.7 else ""))
+    return "\n\n".join(f"- {x}" if i < 3 else x for i, x in enumerate(lines))
+
+
+def trajectory_for_plot(pr) -> tuple[pd.DataFrame, pd.DataFrame | None, tuple[str, str]]:
+    """The published months of the trajectory (see :func:`trajectory_shown`), the fitted curve
+    (1 − π) · CIF_b(t − D) on the same months (None when there is no fit) and the arms' names."""
+    tr = pr.primary
+    shown = trajectory_shown(tr, pr.params)
+    fitted = tr.shift_fit.get("fitted") if tr.shift_fit else None
+    fit = None
+    if fitted is not None and len(shown) and np.isfinite(tr.prevented_fraction.get("estimate", np.nan)):
+        m = shown["month"].to_numpy(int)
+        fit = pd.DataFrame({"month": m, "value": np.asarray(fitted)[m]}).dropna()
+    p = pr.params
+    return shown, fit, (t("arm_a", p.lang, grace=p.grace_months), t("arm_b", p.lang))
 
 
 def plain_language(pr, lang: str = "nl") -> str:

@@ -34,7 +34,7 @@ from ..paths import METADATA_FILES, PROTOCOL, PROTOCOL_PAGE, UNIT_FILE
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
 from ..procs import fault_point
 from ..registry.schema import FORMAT
-from .i18n import WORDS, provider_type, t, table_name, verdict_text, verdict_word
+from .i18n import WORDS, answer_name, answer_word, provider_type, t, table_name, verdict_text, verdict_word
 
 
 class DisclosureRefused(WorkbenchError):
@@ -181,15 +181,25 @@ def _rejected(v: dict | None) -> str:
     return html.escape(str(n)) + (f" ({100 * share:.1f}%)" if share is not None else "")
 
 
-def pooled_estimate(results: dict[str, dict]) -> dict | None:
-    """Random-effects pooling of RD(τ) (Paule–Mandel τ²); SEs from the bootstrap CIs' width.
+def _answers(ans: dict | None, lang: str) -> str:
+    """The three answers in a cell: 'voorkomt: ja · stelt uit: niet aangetoond · …'."""
+    if not ans:
+        return "–"
+    return " · ".join(f"{html.escape(answer_name(k, lang))}: {html.escape(answer_word(v, lang))}"
+                      for k, v in ans.items())
+
+
+def pooled_estimate(results: dict[str, dict], key: str = "rd_tau") -> dict | None:
+    """Random-effects pooling of ``primary[key]`` (RD(τ), or the prevented fraction π) across
+    municipalities (Paule–Mandel τ²); SEs from the bootstrap CIs' width.
 
     Not ``method_re="chi2"``: statsmodels 0.15 does not truncate that moment estimate of τ² at 0,
     and a negative τ² gives negative weights and a nonsense pooled estimate.
     """
     from statsmodels.stats.meta_analysis import combine_effects
-    rows = [(c, r["primary"]["rd_tau"]) for c, r in results.items() if r.get("verdict") != "insufficient_data"
-            and r["primary"]["rd_tau"].get("ci_low") is not None and r["primary"]["rd_tau"].get("estimate") is not None]
+    rows = [(c, r["primary"].get(key) or {}) for c, r in results.items() if r.get("verdict") != "insufficient_data"]
+    rows = [(c, d) for c, d in rows if d.get("ci_low") is not None and d.get("ci_high") is not None
+            and d.get("estimate") is not None]
     rows = [(c, d) for c, d in rows if d["ci_high"] > d["ci_low"]]
     if len(rows) < 2:
         return None
@@ -243,6 +253,7 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
     e = html.escape
     names = {c: r.get("municipality_name", "") for c, r in results.items()}
     pooled = pooled_estimate(results)
+    pooled_pi = pooled_estimate(results, "prevented_fraction")
     rows = []
     for c, r in results.items():
         flow = r.get("flow", {})
@@ -256,13 +267,16 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
                     f"<td>{e(str(flow.get('eligible', '–')))}</td><td>{_rejected(r.get('validation'))}</td>"
                     f"<td>{_ci(r['primary']['rd_tau'], 100, 1)}</td>"
                     f"<td>{_ci(r['primary']['rmst_diff_months'], 1, 2)}</td>"
+                    f"<td>{_ci(r['primary'].get('prevented_fraction'), 100, 0)}</td>"
+                    f"<td>{_ci(r['primary'].get('delay_months'), 1, 1)}</td><td>{_answers(r.get('answers'), lang)}</td>"
                     f"<td title=\"{e(verdict_text(v, lang).replace('**', ''))}\"><strong>{e(verdict_word(v, lang))}</strong></td><td>{links}</td></tr>")
     for c, why in failed.items():
-        rows.append(f'<tr class="failed"><th>{e(c)}</th><td colspan="6">{w["failed"]}: {e(why)}</td><td></td></tr>')
-    if pooled:
-        het = f'{w["heterogeneity"]}: I² = {100 * pooled["i2"]:.0f}%, τ² = {pooled["tau2"]:.5f}'
+        rows.append(f'<tr class="failed"><th>{e(c)}</th><td colspan="9">{w["failed"]}: {e(why)}</td><td></td></tr>')
+    if pooled or pooled_pi:
+        het = "; ".join(f'{label}: I² = {100 * pl["i2"]:.0f}%' for label, pl in (("RD", pooled), ("π", pooled_pi)) if pl)
         rows.append(f'<tr class="pooled"><th>{w["pooled"]}</th><td></td><td></td><td></td><td>{_ci(pooled, 100, 1)}</td>'
-                    f"<td></td><td>{e(het)}</td><td></td></tr>")
+                    f"<td></td><td>{_ci(pooled_pi, 100, 0)}</td><td></td><td></td><td>{e(w['heterogeneity'])}: {e(het)}</td>"
+                    "<td></td></tr>")
     png = base64.b64encode(forest_png(results, names, pooled, lang)).decode() if results else ""
     figure = (f'<figure><img id="forest" alt="{w["forest"]}" src="data:image/png;base64,{png}">'
               f'<figcaption>{w["forest"]}</figcaption></figure>' if png else "")
@@ -271,7 +285,8 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
                 if PROTOCOL.exists() else "")
     head = (f"<tr><th>{w['municipality']}</th><th>{w['children']}</th><th>{w['eligible_short']}</th>"
             f"<th>{w['rejected_rows']}</th><th>{w['rd_index']}</th>"
-            f"<th>{w['rmst_index']}</th><th>{w['verdict']}</th><th>{w['appendices']}</th></tr>")
+            f"<th>{w['rmst_index']}</th><th>{w['pi_index']}</th><th>{w['d_index']}</th><th>{w['answers_index']}</th>"
+            f"<th>{w['verdict']}</th><th>{w['appendices']}</th></tr>")
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{w['index_title']}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}}
@@ -413,7 +428,7 @@ def _publish(reports: Path, out: Path, work: Path, *, processed, lang, pdf, thre
     for left in work.iterdir():     # staging of a killed publish, a publication never switched, the one replaced
         if left.name != LOCK_NAME:
             shutil.rmtree(left, ignore_errors=True)
-    stage = Path(tempfile.mkdtemp(prefix="stage-", dir=work))
+    stage = io.make_folder(work, "stage-")
     try:
         written: list[Path] = []
         appendices: dict[str, list[str]] = {}

@@ -7,7 +7,7 @@ from ..registry.validate import ESSENTIAL
 from ..study.params import AnalysisParams
 from ..study.results import PrimaryResults, TrialResult
 from . import disclosure as dc
-from .presentation import landmarks_shown
+from .presentation import landmarks_shown, trajectory_shown
 
 
 def _rounded(x, nd=6):
@@ -22,6 +22,10 @@ def _rounded(x, nd=6):
     if isinstance(x, (np.integer,)):
         return int(x)
     return x
+
+
+def _ci_only(d: dict) -> dict:
+    return {k: d.get(k) for k in ("estimate", "ci_low", "ci_high")}
 
 
 def _protect_flow(flow: dict, p: AnalysisParams) -> dict:
@@ -59,7 +63,14 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
         "primary": {"rd_tau": t.ci["rd_tau"], "rmst_diff_months": t.ci["rmst_diff_months"],
                     "cif_a_tau": t.ci["cif_a_tau"], "cif_b_tau": t.ci["cif_b_tau"], "rr_tau": t.rr,
                     "tau_months": p.tau_months, "grace_months": p.grace_months,
-                    "n_bootstrap": t.n_boot_ok},
+                    "n_bootstrap": t.n_boot_ok, "tau_long_months": t.params.long_months,
+                    "rd_trajectory": [{"month": int(r["month"]), "estimate": r["rd"], "ci_low": r["rd_low"],
+                                       "ci_high": r["rd_high"]} for r in trajectory_shown(t, p).to_dict("records")],
+                    "prevented_fraction": _ci_only(t.prevented_fraction),
+                    "delay_months": _ci_only(t.delay_months),
+                    "prevent_delay_fit_r2": t.shift_fit.get("fit_r2")},
+        "answers": t.answers,
+        "minimum_detectable": t.minimum_detectable,
         "secondary": {"hr_time_varying": hr(pr.cox_tv), "naive_hr_ever_never": hr(pr.naive),
                       "landmarks": [r | {"n_exposed": _protect_flow({"n": r["n_exposed"]}, p)["n"],
                                           "n_unexposed": _protect_flow({"n": r["n_unexposed"]}, p)["n"]}
@@ -73,7 +84,10 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
         out["validation"] = validation_summary(quality, p)
     if sens:
         out["sensitivity"] = {k: ({"label": v.label, "rd_tau": v.ci["rd_tau"],
-                                   "rmst_diff_months": v.ci["rmst_diff_months"], "verdict": v.verdict}
+                                   "rmst_diff_months": v.ci["rmst_diff_months"],
+                                   "prevented_fraction": _ci_only(v.prevented_fraction),
+                                   "delay_months": _ci_only(v.delay_months), "answers": v.answers,
+                                   "verdict": v.verdict}
                                   if isinstance(v, TrialResult) else v) for k, v in sens["trials"].items()}
         out["sensitivity"]["cox_lag_days"] = {str(k): hr(v) for k, v in sens["cox_lag"].items()}
     return _rounded(out)

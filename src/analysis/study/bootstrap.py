@@ -25,6 +25,7 @@ from .trial import TrialEngine, TrialParams
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 KEYS = ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_a_months", "rmst_b_months", "rmst_diff_months")
+GRIDS = ("cif_a_grid", "cif_b_grid")   # both arms' CIF at the end of months 0..τ_L, arrays
 
 
 def order_by_data(fu: pd.DataFrame) -> pd.DataFrame:
@@ -45,7 +46,7 @@ def draws(n: int, seed: np.random.SeedSequence) -> np.ndarray:
 def _replicate(engine: TrialEngine, seed: np.random.SeedSequence) -> dict:
     try:
         out = engine.estimate(draws(engine.n, seed))
-        return {k: out[k] for k in KEYS}
+        return {k: out[k] for k in (*KEYS, *GRIDS)}
     except Exception as exc:  # a replicate without events in one arm, or a model that fails
         return {"error": f"{type(exc).__name__}: {exc}"}
 

@@ -53,6 +53,7 @@ class AnalysisParams:
     processed_dir: str
     grace_months: int = 3
     tau_months: int = 36
+    tau_long_months: int = 60
     lag_days: int = 30
     n_boot: int = 200
     n_boot_sensitivity: int = 100
@@ -68,7 +69,7 @@ class AnalysisParams:
     def __post_init__(self, require_registry: bool = True) -> None:
         _plain_ints(self)
         QualityParams(self.municipality, self.processed_dir, self.min_cell, self.round_to, self.lang, require_registry)
-        checks = {"grace_months": (0, 12), "tau_months": (6, 120), "lag_days": (0, 365), "seed": (0, 2**32 - 1),
+        checks = {"grace_months": (0, 12), "tau_months": (6, 120), "tau_long_months": (12, 120), "lag_days": (0, 365), "seed": (0, 2**32 - 1),
                   "n_boot": (20, 10_000), "n_boot_sensitivity": (20, 10_000), "workers": (1, 64)}
         for name, (lo, hi) in checks.items():
             v = getattr(self, name)

@@ -27,7 +27,8 @@ from .params import AnalysisParams
 from ..registry.store import load_quality, load_registry, registry_sha256
 from ..estimators.survival import aalen_johansen, risk_table
 from .trial import TrialEngine, TrialParams, balance, eligible, estimate, follow_up, weight_summary
-from .verdict import e_value, hr_to_rr, verdict
+from .answers import prevent_delay_with_ci, trajectory
+from .verdict import answers, e_value, enough_data, hr_to_rr, minimum_detectable, verdict
 
 COVARIATES = ["male", "one_parent", "benefit"]
 
@@ -46,6 +47,15 @@ class TrialResult:
     curve_a: pd.DataFrame = field(repr=False)
     curve_b: pd.DataFrame = field(repr=False)
     n_boot_ok: int = 0
+    # version 2 of the protocol: the trial to τ_L, the trajectory, π and D, the answers
+    trajectory: pd.DataFrame = field(repr=False, default=None)    # per month: RD, CIFs, bands, at risk
+    prevented_fraction: dict = field(default_factory=dict)         # {estimate, ci_low, ci_high, se}
+    delay_months: dict = field(default_factory=dict)
+    shift_fit: dict = field(default_factory=dict)                  # r2, fitted, residuals per month
+    answers: dict = field(default_factory=dict)                    # prevents / delays / reduces
+    minimum_detectable: dict = field(default_factory=dict)         # prevented_fraction, rd_tau
+    events_long: tuple = (0, 0)                                    # events by τ_L, arms a and b
+    at_risk_long: tuple = (0, 0)                                   # clones at risk at τ_L
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,8 @@ def _load(p: AnalysisParams, quality: dict):
 
 
 def _trial_params(p: AnalysisParams, **kw) -> TrialParams:
-    return TrialParams(grace_months=p.grace_months, tau_months=p.tau_months, **kw)
+    return TrialParams(grace_months=p.grace_months, tau_months=p.tau_months,
+                       tau_long_months=p.tau_long_months, **kw)
 
 
 def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers: int, label: str,
@@ -118,7 +129,9 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("time", "value", "n_at_risk", "lower", "upper")})
         res = TrialResult(label=label, params=tp, point={}, ci={k: dict(nan) for k in _KEYS}, rr=dict(nan),
                           n_eligible=len(fu), events_a=0, events_b=0, verdict="insufficient_data",
-                          curve_a=empty, curve_b=empty)
+                          curve_a=empty, curve_b=empty, prevented_fraction=dict(nan), delay_months=dict(nan),
+                          answers=answers(None, None, None, enough=False),
+                          minimum_detectable={"prevented_fraction": np.nan, "rd_tau": np.nan})
         return res, None
     reps = bootstrap(fu, tp, n_boot=n_boot, seed=seed, workers=workers, progress=progress, engine=engine)
     point = est.as_dict()
@@ -128,10 +141,26 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
     rr = {"estimate": est.cif_a / est.cif_b if est.cif_b > 0 else np.nan,
           "ci_low": float(np.percentile(rr_reps, 2.5)) if len(rr_reps) else np.nan,
           "ci_high": float(np.percentile(rr_reps, 97.5)) if len(rr_reps) else np.nan}
-    v = verdict(ci["rd_tau"], ci["rmst_diff_months"], est.n_eligible, est.events_a, est.events_b)
+    full = engine.estimate()
+    reps_a = np.vstack(ok["cif_a_grid"].to_numpy()) if len(ok) else np.zeros((0, tp.long_months + 1))
+    reps_b = np.vstack(ok["cif_b_grid"].to_numpy()) if len(ok) else np.zeros((0, tp.long_months + 1))
+    traj = trajectory(full["cif_a_grid"], full["cif_b_grid"], reps_a, reps_b, full["n_at_risk_a_grid"],
+                      full["n_at_risk_b_grid"], full["n_events_a_grid"], full["n_events_b_grid"])
+    pd_fit = prevent_delay_with_ci(full["cif_a_grid"], full["cif_b_grid"], reps_a, reps_b)
+    events_long = (full["events_long_a"], full["events_long_b"])
+    at_risk_long = (full["at_risk_long_a"], full["at_risk_long_b"])
+    ans = answers(pd_fit["prevented_fraction"], pd_fit["delay_months"], None,
+                  enough=enough_data(est.n_eligible, events_long, at_risk_long))
+    rd_se = float(np.std(ok["rd_tau"], ddof=1)) if len(ok) > 1 else np.nan
     res = TrialResult(label=label, params=tp, point=point, ci=ci, rr=rr, n_eligible=est.n_eligible,
-                      events_a=est.events_a, events_b=est.events_b, verdict=v,
-                      curve_a=est.curve_a.table, curve_b=est.curve_b.table, n_boot_ok=len(ok))
+                      events_a=est.events_a, events_b=est.events_b, verdict=verdict(ans, ci["rd_tau"]),
+                      curve_a=est.curve_a.table, curve_b=est.curve_b.table, n_boot_ok=len(ok),
+                      trajectory=traj, prevented_fraction=pd_fit["prevented_fraction"],
+                      delay_months=pd_fit["delay_months"],
+                      shift_fit={k: pd_fit[k] for k in ("fit_r2", "fitted", "residuals")}, answers=ans,
+                      minimum_detectable={"prevented_fraction": minimum_detectable(pd_fit["prevented_fraction"]["se"]),
+                                          "rd_tau": minimum_detectable(rd_se)},
+                      events_long=events_long, at_risk_long=at_risk_long)
     return res, est
 
 

@@ -37,10 +37,20 @@ class TrialParams:
     washout_months: int = 12
     moved_competing: bool = False    # sensitivity: moving out as a competing event
     truncate: tuple[float, float] | None = None   # weight percentiles, e.g. (1, 99)
+    tau_long_months: int = 60        # τ_L: follow-up of the trial, for the RD trajectory and π, D
 
     @property
     def tau_days(self) -> float:
         return self.tau_months * DAYS_PER_MONTH
+
+    @property
+    def long_months(self) -> int:
+        """τ_L, never shorter than τ."""
+        return max(self.tau_long_months, self.tau_months)
+
+    @property
+    def tau_long_days(self) -> float:
+        return self.long_months * DAYS_PER_MONTH
 
 
 def eligible(cohort: Cohort, p: TrialParams, flow: dict | None = None) -> pd.DataFrame:
@@ -91,7 +101,7 @@ def follow_up(elig: pd.DataFrame, cohort: Cohort, p: TrialParams) -> pd.DataFram
     cand = np.stack([elig["first_specialist"].to_numpy() - t0, elig["death"].to_numpy() - t0,
                      np.where(moves, elig["res_end"].to_numpy() - t0, np.inf),
                      elig["birth"].to_numpy() + 18 * DAYS_PER_YEAR - t0, cohort.extract + 1 - t0,
-                     np.full(len(t0), p.tau_days)], axis=1)
+                     np.full(len(t0), p.tau_long_days)], axis=1)
     cand = np.where(np.isnan(cand), np.inf, cand)
     end = cand.min(axis=1)
     reason = np.array([SPECIALIST, DIED, MOVED, CENSORED, CENSORED, CENSORED])[cand.argmin(axis=1)]
@@ -199,7 +209,7 @@ class TrialEngine:
     def __init__(self, fu: pd.DataFrame, p: TrialParams):
         self.p = p
         self.n = n = len(fu)
-        self.K = int(np.ceil(p.tau_days / DAYS_PER_MONTH)) + 1
+        self.K = int(np.ceil(p.tau_long_days / DAYS_PER_MONTH)) + 1
         self.person_id = fu["person_id"].to_numpy()
         base = np.column_stack([fu[c].to_numpy(float) for c in BASELINE])
         base[:, BASELINE.index("year")] -= 2015
@@ -230,7 +240,9 @@ class TrialEngine:
             event = np.where(natural, code[r], CENSORED)
             self.arms[arm] = {"r": r, "k": np.minimum(k, self.K - 1), "lo": lo, "hi": hi, "event": event,
                               "after_grace": lo >= grace, "aj": FixedRows(lo, hi, event, SPECIALIST),
-                              "counted": (event == SPECIALIST) & (hi <= p.tau_days)}
+                              "counted": (event == SPECIALIST) & (hi <= p.tau_days),
+                              "counted_long": (event == SPECIALIST) & (hi <= p.tau_long_days),
+                              "at_risk_long": (lo < p.tau_long_days) & (hi >= p.tau_long_days)}
         self.full = None
         self.full = self._coefs(np.ones(n), None)
 
@@ -264,12 +276,11 @@ class TrialEngine:
         return out
 
     # -- estimates -----------------------------------------------------------------------------
-    def estimate(self, m: np.ndarray | None = None, grid_months: int | None = None, info: dict | None = None,
-                 steps: int | None = None) -> dict:
-        """RD(τ), CIFs and RMSTs under child frequency weights ``m`` (None: every child once);
-        with ``grid_months``, also both arms' CIF at the end of every month 0..grid_months.
-        ``steps``: the weight models take that many Newton steps from the full sample's fit
-        instead of converging (to measure what a cheaper refit would change)."""
+    def estimate(self, m: np.ndarray | None = None, info: dict | None = None, steps: int | None = None) -> dict:
+        """RD(τ), CIFs and RMSTs under child frequency weights ``m`` (None: every child once), and
+        both arms' CIF at the end of every month 0..τ_L (``cif_a_grid``, ``cif_b_grid``), events by
+        τ and by τ_L and clones at risk at τ_L. ``steps``: the weight models take that many steps
+        from the full sample's fit instead of converging (to measure what a cheaper refit would change)."""
         if m is None:
             m, coefs = np.ones(self.n), self.full
         else:
@@ -283,9 +294,20 @@ class TrialEngine:
             cif = a["aj"].cif(fw)
             out[f"cif_{arm}_tau"] = float(a["aj"].at(cif, tau)[0])
             out[f"rmst_{arm}_months"] = a["aj"].rmst(cif, tau) / DAYS_PER_MONTH
-            out[f"events_{arm}"] = float(np.sum(m[a["r"]][a["counted"]]))
-            if grid_months is not None:
-                out[f"cif_{arm}_grid"] = a["aj"].at(cif, np.arange(grid_months + 1) * DAYS_PER_MONTH)
+            mr = m[a["r"]]
+            out[f"events_{arm}"] = float(np.sum(mr[a["counted"]]))
+            out[f"events_long_{arm}"] = float(np.sum(mr[a["counted_long"]]))
+            out[f"at_risk_long_{arm}"] = float(np.sum(mr[a["at_risk_long"]]))
+            grid = np.arange(self.p.long_months + 1) * DAYS_PER_MONTH
+            out[f"cif_{arm}_grid"] = a["aj"].at(cif, grid)
+            # children (clones) at risk at each month's end, and events up to it: for disclosure control
+            first, last = np.searchsorted(grid, a["lo"], side="right"), np.searchsorted(grid, a["hi"], side="right")
+            at_risk = np.cumsum(np.bincount(first, mr, len(grid) + 1) - np.bincount(last, mr, len(grid) + 1))
+            at_risk[0] = np.sum(mr[a["lo"] == 0])            # at time zero: every clone
+            out[f"n_at_risk_{arm}_grid"] = at_risk[:len(grid)]
+            ev = a["event"] == SPECIALIST
+            out[f"n_events_{arm}_grid"] = np.cumsum(np.bincount(np.searchsorted(grid, a["hi"][ev], side="left"),
+                                                                mr[ev], len(grid) + 1))[:len(grid)]
         out["rd_tau"] = out["cif_a_tau"] - out["cif_b_tau"]
         out["rmst_diff_months"] = out["rmst_a_months"] - out["rmst_b_months"]
         return out

@@ -28,7 +28,8 @@ from .population import Population
 
 K_LIGHT = 12   # light-support starts drawn per child
 J_SPELLS = 8   # specialist spells drawn per child
-MAX_AGE = 21.0  # the course is simulated to this age (registration of youth care stops at 18)
+MAX_AGE = 23.0  # the course is simulated to this age: registration stops at 18, the truth follows a
+#                 child of 16 at time zero for τ_L = 60 months and a delay beyond
 
 # base hazard of a first or repeated specialist spell per year, ages 0..17 (then constant)
 _BASE_M = np.array([4, 5, 7, 10, 17, 22, 27, 31, 35, 37, 38, 38, 36, 33, 31, 30, 29, 28]) * 1.45 / 1000

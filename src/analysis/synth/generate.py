@@ -68,7 +68,9 @@ def _truth_document(m: Municipality, p: SynthParams, truth: dict) -> dict:
         "tau_months": p.tau_months, "grace_months": p.primary_grace_months,
         "cif_a_tau": primary["cif_a_tau"], "cif_b_tau": primary["cif_b_tau"],
         "rd_tau": primary["rd_tau"], "rmst_diff_months": primary["rmst_diff_months"],
-        "verdict": primary["verdict"],
+        "tau_long_months": primary["tau_long_months"], "prevented_fraction": primary["prevented_fraction"],
+        "delay_months": primary["delay_months"], "rd_trajectory": primary["rd_trajectory"],
+        "answers": primary["answers"], "verdict": primary["verdict"],
         "n_eligible": truth["n_eligible"], "eligible_age_mean": truth["eligible_age_mean"],
         "by_grace_months": truth["by_grace_months"],
         "definition": ("Eligible: resident, age 4–16, no registered specialist care before, no "
@@ -77,7 +79,9 @@ def _truth_document(m: Municipality, p: SynthParams, truth: dict) -> dict:
                        "support starts within the grace period at a time drawn from the generator's "
                        "uptake process conditioned on starting then, natural course afterwards; "
                        "arm b: no light support during follow-up. Outcome: first specialist care "
-                       "within tau months, in a world without moving out and without the end at 18."),
+                       "within tau months (RD, RMST) and its curves to tau_long months (trajectory, "
+                       "prevented fraction and delay: the estimator's fit on the true curves), in a "
+                       "world without moving out and without the end at 18."),
         "generator": {"name": "analysis.synth", "parameters": params},
     }
 

@@ -81,6 +81,7 @@ class SynthParams:
     extract_date: date = date(2024, 12, 31)
     light_registration: str = "realistic"  # or "complete"
     tau_months: int = 36
+    tau_long_months: int = 60
     grace_months: tuple[int, ...] = (0, 3, 6)
     primary_grace_months: int = 3
     sdq_cutoff: int = 14

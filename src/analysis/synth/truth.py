@@ -20,9 +20,12 @@ from .course import Course, Draws, Screenings, Trial, run_course, uptake_hazard
 from .params import DAYS_PER_MONTH, DAYS_PER_YEAR, SynthParams
 from .population import Population, day_number
 
-#: true values closer to 0 than these count as no effect in the truth's verdict
+#: true values closer to 0 than these count as no effect in the truth's answers (protocol)
 RD_ZERO = 0.005
 RMST_ZERO_MONTHS = 0.25
+PI_ZERO = 0.03
+D_ZERO_MONTHS = 0.5
+MONTHS_ZERO = 0.05
 
 
 def eligible_signals(pop: Population, scr: Screenings, reg_light: dict, reg_spells: dict,
@@ -79,26 +82,48 @@ def _first_spell_after(course: Course, n: int, t0: np.ndarray) -> np.ndarray:
     return out
 
 
-def truth_verdict(rd: float, rmst_diff: float, n_eligible: int, events_a: int, events_b: int) -> str:
-    """The protocol's verdict rules applied to true values (no confidence intervals)."""
-    if n_eligible < 50 or min(events_a, events_b) < 10:
-        return "insufficient_data"
-    if rd <= -RD_ZERO:
-        return "prevents"
-    if rd >= RD_ZERO:
-        return "more_specialist_care"
-    if rmst_diff >= RMST_ZERO_MONTHS:
-        return "delays"
-    return "no_detectable_effect"
+def _true_answer(x: float, zero: float, yes_when_positive: bool = True) -> str:
+    if not np.isfinite(x) or abs(x) < zero:
+        return "not_shown"
+    return "yes" if (x > 0) == yes_when_positive else "opposite"
 
 
-def _summaries(t_a: np.ndarray, t_b: np.ndarray, tau_days: float) -> dict:
+def truth_answers(pi: float, d: float, months_diff: float | None, enough: bool) -> dict:
+    """The protocol's answers on true values: |π| < 0.03, |D| < 0.5 month, |months| < 0.05 count as 0."""
+    if not enough:
+        return {"prevents": "insufficient_data", "delays": "insufficient_data", "reduces": "insufficient_data"}
+    return {"prevents": _true_answer(pi, PI_ZERO), "delays": _true_answer(d, D_ZERO_MONTHS),
+            "reduces": _true_answer(months_diff, MONTHS_ZERO, yes_when_positive=False)
+            if months_diff is not None else "not_estimated"}
+
+
+def truth_verdict(answers: dict, rd: float) -> str:
+    """The headline verdict of the true answers, by the estimator's rule (|RD| < 0.5 point counts as 0)."""
+    from ..study.verdict import verdict
+    half = RD_ZERO
+    rd_ci = {"estimate": rd, "ci_low": rd if abs(rd) >= half else -1.0, "ci_high": rd if abs(rd) >= half else 1.0}
+    return verdict(answers, rd_ci)
+
+
+def _summaries(t_a: np.ndarray, t_b: np.ndarray, tau_days: float, long_months: int) -> dict:
+    from ..study.answers import prevent_delay
     cif_a, cif_b = float(np.mean(t_a <= tau_days)), float(np.mean(t_b <= tau_days))
     rmst_a = float(np.mean(np.minimum(t_a, tau_days))) / DAYS_PER_MONTH
     rmst_b = float(np.mean(np.minimum(t_b, tau_days))) / DAYS_PER_MONTH
-    return {"cif_a_tau": cif_a, "cif_b_tau": cif_b, "rd_tau": cif_a - cif_b,
-            "rmst_a_months": rmst_a, "rmst_b_months": rmst_b, "rmst_diff_months": rmst_a - rmst_b,
-            "events_a": int(np.sum(t_a <= tau_days)), "events_b": int(np.sum(t_b <= tau_days))}
+    grid = np.arange(long_months + 1) * DAYS_PER_MONTH
+    curve = lambda t: (t[None, :] <= grid[:, None]).mean(axis=1) if len(t) else np.zeros(len(grid))  # noqa: E731
+    grid_a, grid_b = curve(t_a), curve(t_b)
+    fit = prevent_delay(grid_a, grid_b)
+    out = {"cif_a_tau": cif_a, "cif_b_tau": cif_b, "rd_tau": cif_a - cif_b,
+           "rmst_a_months": rmst_a, "rmst_b_months": rmst_b, "rmst_diff_months": rmst_a - rmst_b,
+           "events_a": int(np.sum(t_a <= tau_days)), "events_b": int(np.sum(t_b <= tau_days)),
+           "events_long_a": int(np.sum(t_a <= grid[-1])), "events_long_b": int(np.sum(t_b <= grid[-1])),
+           "tau_long_months": long_months,
+           "prevented_fraction": fit.prevented_fraction if fit else float("nan"),
+           "delay_months": fit.delay if fit else float("nan"), "fit_r2": fit.r2 if fit else float("nan"),
+           "cif_a_grid": [float(x) for x in grid_a], "cif_b_grid": [float(x) for x in grid_b]}
+    out["rd_trajectory"] = [float(x) for x in grid_a - grid_b]
+    return out
 
 
 def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
@@ -107,7 +132,8 @@ def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
     idx, t0 = eligible_signals(pop, scr, reg_light, reg_spells, p)
     sub, scr_s, d_s = pop.subset(idx), scr.subset(idx), d.subset(idx)
     tau_days = p.tau_months * DAYS_PER_MONTH
-    t_end = (t0.max() if len(t0) else 0) + tau_days + DAYS_PER_MONTH
+    long_months = max(p.tau_long_months, p.tau_months)
+    t_end = (t0.max() if len(t0) else 0) + long_months * DAYS_PER_MONTH + DAYS_PER_MONTH
     # the world without moving out: residence does not enter the course, so nothing to change
     arm_b = run_course(sub, scr_s, d_s, p, t_end, Trial(t0=t0, mode="b"))
     t_b = _first_spell_after(arm_b, len(idx), t0)
@@ -115,9 +141,10 @@ def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
     for g in p.grace_months:
         s = forced_start(sub, scr_s, d_s, p, t0, g)
         arm_a = run_course(sub, scr_s, d_s, p, t_end, Trial(t0=t0, mode="a", s_force=s))
-        est = _summaries(_first_spell_after(arm_a, len(idx), t0), t_b, tau_days)
-        est["verdict"] = truth_verdict(est["rd_tau"], est["rmst_diff_months"], len(idx),
-                                       est["events_a"], est["events_b"])
+        est = _summaries(_first_spell_after(arm_a, len(idx), t0), t_b, tau_days, long_months)
+        enough = len(idx) >= 50 and min(est["events_long_a"], est["events_long_b"]) >= 10
+        est["answers"] = truth_answers(est["prevented_fraction"], est["delay_months"], None, enough)
+        est["verdict"] = truth_verdict(est["answers"], est["rd_tau"])
         by_grace[str(g)] = est
     ages = (t0 - sub.birth) / DAYS_PER_YEAR
     return {"n_eligible": int(len(idx)), "eligible_age_mean": float(ages.mean()) if len(idx) else None,
