@@ -160,10 +160,11 @@ WORDS: dict[str, dict[str, str]] = {
                         "(start lichte ondersteuning, verhuizing)",
         "s_time_zero": "datum van de JGZ-screening met het signaal",
         "s_follow_up": "tot eerste specialistische zorg, verhuizing (gecensureerd), overlijden (concurrerend), "
-                       "18 jaar, peildatum of τ = {tau} maanden",
+                       "18 jaar, peildatum of τ_L = {long} maanden",
         "s_outcome": "eerste specialistische jeugdhulp (BIJ-hulpvorm 02–04, 11–14, jeugdbescherming)",
-        "s_contrasts": "RD(τ) (voorkomen) en RMST-verschil tot τ (uitstellen); 95%-BI uit {n_boot} "
-                       "bootstrapreplicaties op kindniveau",
+        "s_contrasts": "voorkomen deel π en uitstel D uit CIF_a(t) ≈ (1 − π) · CIF_b(t − D) tot τ_L; het "
+                       "risicoverschil per maand; RD(τ) en RMST-verschil tot τ = {tau} maanden; 95%-BI uit "
+                       "{n_boot} bootstrapreplicaties op kindniveau",
         "s_adjustment": "leeftijd, geslacht, SDQ-score, eenoudergezin, bijstand, wijk, eerdere lichte "
                         "ondersteuning, kalenderjaar",
         # publish: index and provenance
@@ -302,10 +303,11 @@ WORDS: dict[str, dict[str, str]] = {
                         "light support, moving out)",
         "s_time_zero": "date of the youth health care screening with the signal",
         "s_follow_up": "to first specialist care, moving out (censored), death (competing), age 18, the extract "
-                       "date or τ = {tau} months",
+                       "date or τ_L = {long} months",
         "s_outcome": "first specialist youth care (BIJ care types 02–04, 11–14, child protection)",
-        "s_contrasts": "RD(τ) (prevent) and RMST difference up to τ (delay); 95% CI from {n_boot} person-level "
-                       "bootstrap replicates",
+        "s_contrasts": "prevented fraction π and delay D from CIF_a(t) ≈ (1 − π) · CIF_b(t − D) up to τ_L; the "
+                       "risk difference per month; RD(τ) and RMST difference up to τ = {tau} months; 95% CI from "
+                       "{n_boot} person-level bootstrap replicates",
         "s_adjustment": "age, sex, SDQ score, one-parent household, benefit, neighbourhood, earlier light support, "
                         "calendar year",
         "contents": "Contents", "provenance": "Provenance", "commit": "git commit", "dirty": "with uncommitted changes",

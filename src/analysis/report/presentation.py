@@ -255,7 +255,8 @@ def plain_language(pr, lang: str = "nl") -> str:
 def protocol_table(pr, lang: str = "nl") -> pd.DataFrame:
     """The emulated target trial (TARGET items) with this run's parameters."""
     p = pr.params
-    fill = {"grace": p.grace_months, "tau": p.tau_months, "n_boot": pr.primary.n_boot_ok}
+    fill = {"grace": p.grace_months, "tau": p.tau_months, "n_boot": pr.primary.n_boot_ok,
+            "long": pr.primary.params.long_months}
     keys = ("eligibility", "strategies", "assignment", "time_zero", "follow_up", "outcome", "contrasts", "adjustment")
     items = [(t(f"t_{k}", lang), t(f"s_{k}", lang, **fill)) for k in keys]
     return pd.DataFrame(items, columns=[t("item", lang), t("specification", lang)])

@@ -145,6 +145,7 @@ class Trial:
     t0: np.ndarray
     mode: str
     s_force: np.ndarray | None = None  # arm a: the forced start day
+    fresh: "Draws | None" = None       # new random numbers for the future: used from the first month after t0
 
 
 def _clock(h: np.ndarray, cum: np.ndarray, thresholds: np.ndarray, t: float):
@@ -153,6 +154,24 @@ def _clock(h: np.ndarray, cum: np.ndarray, thresholds: np.ndarray, t: float):
     fires = (dh > 0) & (cum + dh >= thresholds)
     frac = np.where(fires, (thresholds - cum) / np.where(dh > 0, dh, 1.0), 0.0)
     return fires, t + np.clip(frac, 0, 1) * DAYS_PER_MONTH, dh
+
+
+def _refresh(d: Draws, fresh: Draws, now: np.ndarray, k_u, j_s, cum_u, cum_s) -> None:
+    """From this month on the children in ``now`` draw their future afresh: every event not yet
+    happened takes the new numbers; the clock of the next one continues from what it accumulated
+    (an exponential threshold is memoryless, so ``cum + E_new`` is a fresh draw of its remainder)."""
+    i = np.flatnonzero(now)
+    if not len(i):
+        return
+    later_l = np.arange(K_LIGHT)[None, :] >= k_u[i][:, None]
+    later_s = np.arange(J_SPELLS)[None, :] >= j_s[i][:, None]
+    for name, later in (("e_light", later_l), ("dur_light", later_l), ("u_prevent", later_l), ("provider", later_l),
+                        ("e_spec", later_s), ("dur_spec", later_s)):
+        cur = getattr(d, name)
+        cur[i] = np.where(later, getattr(fresh, name)[i], cur[i])
+    ku, js = np.minimum(k_u[i], K_LIGHT - 1), np.minimum(j_s[i], J_SPELLS - 1)
+    d.e_light[i, ku] = np.where(k_u[i] < K_LIGHT, cum_u[i] + fresh.e_light[i, ku], d.e_light[i, ku])
+    d.e_spec[i, js] = np.where(j_s[i] < J_SPELLS, cum_s[i] + fresh.e_spec[i, js], d.e_spec[i, js])
 
 
 def run_course(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
@@ -168,6 +187,9 @@ def run_course(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
     n = pop.n
     rows = np.arange(n)
     sev = severity(pop, p)
+    refreshed = np.zeros(n, bool)
+    if trial is not None and trial.fresh is not None:
+        d = Draws(**{k: v.copy() for k, v in d.__dict__.items()})   # replaced in place below
     delay = p.delay_months * DAYS_PER_MONTH
     light_until = np.full(n, -np.inf); cum_u = np.zeros(n); k_u = np.zeros(n, int)
     resolved = np.zeros(n, bool); susp_until = np.full(n, -np.inf)
@@ -176,6 +198,9 @@ def run_course(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
     out_l: list[tuple] = []; out_s: list[tuple] = []
     t = np.floor(pop.birth.min() / DAYS_PER_MONTH) * DAYS_PER_MONTH
     while t < t_end:
+        if trial is not None and trial.fresh is not None:
+            _refresh(d, trial.fresh, (t >= trial.t0) & ~refreshed, k_u, j_s, cum_u, cum_s)
+            refreshed |= t >= trial.t0
         age = (t - pop.birth) / DAYS_PER_YEAR
         live = (age >= 0) & (age < MAX_AGE) & (pop.death > t)
         # hazards from the state at the start of the month

@@ -25,7 +25,7 @@ TABLE_ORDER = ("persons", "residence_periods", "screenings", "light_support_epis
 def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd.DataFrame], dict, dict]:
     """Tables of the uniform format, the ground truth and the defect manifest of one municipality."""
     seq = np.random.SeedSequence([p.seed, int(m.code)])
-    s_pop, s_course, s_tables, s_messy = seq.spawn(4)
+    s_pop, s_course, s_tables, s_messy, s_truth = seq.spawn(5)   # the first four as before: the same registry
     pop = make_population(m, p, s_pop)
     rng = np.random.default_rng(s_course)
     scr = make_screenings(rng, pop, p)
@@ -49,7 +49,7 @@ def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd
         prot_start = (pd.to_datetime(prot["start_date"]) - pd.Timestamp("1970-01-01")).dt.days.to_numpy(float)
         spec_days = {"person": np.concatenate([spec_days["person"], id_index.loc[prot["person_id"]].to_numpy()]),
                      "start": np.concatenate([spec_days["start"], prot_start])}
-    truth = ground_truth(pop, scr, draws, p, light_days, spec_days)
+    truth = ground_truth(pop, scr, draws, p, light_days, spec_days, np.random.default_rng(s_truth))
     manifest: dict = {}
     if p.messy:
         tables, manifest = inject_defects(tables, np.random.default_rng(s_messy))
@@ -72,6 +72,7 @@ def _truth_document(m: Municipality, p: SynthParams, truth: dict) -> dict:
         "delay_months": primary["delay_months"], "rd_trajectory": primary["rd_trajectory"],
         "answers": primary["answers"], "verdict": primary["verdict"],
         "n_eligible": truth["n_eligible"], "eligible_age_mean": truth["eligible_age_mean"],
+        "replicates_per_child": truth["replicates_per_child"],
         "by_grace_months": truth["by_grace_months"],
         "definition": ("Eligible: resident, age 4–16, no registered specialist care before, no "
                        "registered light support in the 12 months before, parent SDQ ≥ cut-off at "

@@ -82,6 +82,7 @@ class SynthParams:
     light_registration: str = "realistic"  # or "complete"
     tau_months: int = 36
     tau_long_months: int = 60
+    truth_replicates: int = 20     # K: simulated futures per eligible child for the ground truth
     grace_months: tuple[int, ...] = (0, 3, 6)
     primary_grace_months: int = 3
     sdq_cutoff: int = 14

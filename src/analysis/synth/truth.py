@@ -5,7 +5,8 @@ registry shows (registered episodes while resident, registry window): resident, 
 specialist care registered before, no light support registered in the previous 12 months, an SDQ
 signal (parent SDQ ≥ cut-off) at time zero = the screening date; the first such signal per child.
 
-For each eligible child the course is re-simulated from birth with the same random numbers under
+For each eligible child the course is re-simulated from birth, K times (``truth_replicates``) with
+the same random numbers up to time zero and fresh ones after it, under
 arm a (light support starts at a time drawn from the generator's own uptake process conditioned
 on starting within the grace period; afterwards the natural course) and arm b (no light support
 from time zero on). The outcome is the first specialist spell after time zero in a world without
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .course import Course, Draws, Screenings, Trial, run_course, uptake_hazard
+from .course import Course, Draws, Screenings, Trial, make_draws, run_course, uptake_hazard
 from .params import DAYS_PER_MONTH, DAYS_PER_YEAR, SynthParams
 from .population import Population, day_number
 
@@ -105,7 +106,8 @@ def truth_verdict(answers: dict, rd: float) -> str:
     return verdict(answers, rd_ci)
 
 
-def _summaries(t_a: np.ndarray, t_b: np.ndarray, tau_days: float, long_months: int) -> dict:
+def _summaries(t_a: np.ndarray, t_b: np.ndarray, tau_days: float, long_months: int, K: int = 1) -> dict:
+    """Summaries over all simulated futures (K per child); event counts are per world (÷ K)."""
     from ..study.answers import prevent_delay
     cif_a, cif_b = float(np.mean(t_a <= tau_days)), float(np.mean(t_b <= tau_days))
     rmst_a = float(np.mean(np.minimum(t_a, tau_days))) / DAYS_PER_MONTH
@@ -116,8 +118,8 @@ def _summaries(t_a: np.ndarray, t_b: np.ndarray, tau_days: float, long_months: i
     fit = prevent_delay(grid_a, grid_b)
     out = {"cif_a_tau": cif_a, "cif_b_tau": cif_b, "rd_tau": cif_a - cif_b,
            "rmst_a_months": rmst_a, "rmst_b_months": rmst_b, "rmst_diff_months": rmst_a - rmst_b,
-           "events_a": int(np.sum(t_a <= tau_days)), "events_b": int(np.sum(t_b <= tau_days)),
-           "events_long_a": int(np.sum(t_a <= grid[-1])), "events_long_b": int(np.sum(t_b <= grid[-1])),
+           "events_a": int(np.sum(t_a <= tau_days) / K), "events_b": int(np.sum(t_b <= tau_days) / K),
+           "events_long_a": int(np.sum(t_a <= grid[-1]) / K), "events_long_b": int(np.sum(t_b <= grid[-1]) / K),
            "tau_long_months": long_months,
            "prevented_fraction": fit.prevented_fraction if fit else float("nan"),
            "delay_months": fit.delay if fit else float("nan"), "fit_r2": fit.r2 if fit else float("nan"),
@@ -127,25 +129,37 @@ def _summaries(t_a: np.ndarray, t_b: np.ndarray, tau_days: float, long_months: i
 
 
 def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
-                 reg_light: dict, reg_spells: dict) -> dict:
-    """True CIFs, RD(τ), RMST difference and verdict per grace period; see the module notes."""
+                 reg_light: dict, reg_spells: dict, rng: np.random.Generator | None = None) -> dict:
+    """True CIFs, RD(τ), RMST difference, π, D, answers and verdict per grace period; see the module notes.
+
+    Every eligible child's future is simulated ``p.truth_replicates`` times (K) under both
+    strategies, each time with fresh random numbers from the first month after time zero (the
+    past, which the registry shows, stays the same), so that the truth of a small municipality is
+    the expectation over its children's possible futures and not itself noisy. The K copies run
+    side by side in one simulation (the children stacked K times)."""
     idx, t0 = eligible_signals(pop, scr, reg_light, reg_spells, p)
-    sub, scr_s, d_s = pop.subset(idx), scr.subset(idx), d.subset(idx)
+    K = max(int(p.truth_replicates), 1)
+    rng = rng or np.random.default_rng([p.seed, 7])
+    stack = np.tile(idx, K)
+    t0k = np.tile(t0, K)
+    sub, scr_s, d_s = pop.subset(stack), scr.subset(stack), d.subset(stack)
+    fresh = make_draws(rng, len(stack))
+    d_grace = Draws(**{**d_s.__dict__, "u_grace": fresh.u_grace})   # arm a's start within the grace period: fresh too
     tau_days = p.tau_months * DAYS_PER_MONTH
     long_months = max(p.tau_long_months, p.tau_months)
     t_end = (t0.max() if len(t0) else 0) + long_months * DAYS_PER_MONTH + DAYS_PER_MONTH
     # the world without moving out: residence does not enter the course, so nothing to change
-    arm_b = run_course(sub, scr_s, d_s, p, t_end, Trial(t0=t0, mode="b"))
-    t_b = _first_spell_after(arm_b, len(idx), t0)
+    arm_b = run_course(sub, scr_s, d_s, p, t_end, Trial(t0=t0k, mode="b", fresh=fresh))
+    t_b = _first_spell_after(arm_b, len(stack), t0k)
     by_grace = {}
     for g in p.grace_months:
-        s = forced_start(sub, scr_s, d_s, p, t0, g)
-        arm_a = run_course(sub, scr_s, d_s, p, t_end, Trial(t0=t0, mode="a", s_force=s))
-        est = _summaries(_first_spell_after(arm_a, len(idx), t0), t_b, tau_days, long_months)
+        s_force = forced_start(sub, scr_s, d_grace, p, t0k, g)
+        arm_a = run_course(sub, scr_s, d_s, p, t_end, Trial(t0=t0k, mode="a", s_force=s_force, fresh=fresh))
+        est = _summaries(_first_spell_after(arm_a, len(stack), t0k), t_b, tau_days, long_months, K)
         enough = len(idx) >= 50 and min(est["events_long_a"], est["events_long_b"]) >= 10
         est["answers"] = truth_answers(est["prevented_fraction"], est["delay_months"], None, enough)
         est["verdict"] = truth_verdict(est["answers"], est["rd_tau"])
         by_grace[str(g)] = est
-    ages = (t0 - sub.birth) / DAYS_PER_YEAR
+    ages = (t0 - pop.birth[idx]) / DAYS_PER_YEAR
     return {"n_eligible": int(len(idx)), "eligible_age_mean": float(ages.mean()) if len(idx) else None,
-            "by_grace_months": by_grace}
+            "replicates_per_child": K, "by_grace_months": by_grace}
