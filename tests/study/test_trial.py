@@ -28,6 +28,10 @@ def test_no_effect(tmp_path):
     assert trial.n_eligible == truth["n_eligible"]            # the same children as the generator's
     assert trial.verdict == "no_detectable_effect"
     assert covers(trial.ci["rd_tau"], 0.0) and covers(trial.ci["rmst_diff_months"], 0.0)
+    # version 2: neither prevention nor delay; π and D cover the truth (0 and 0)
+    assert truth["answers"]["prevents"] == truth["answers"]["delays"] == "not_shown"
+    assert trial.answers["prevents"] != "yes" and trial.answers["delays"] != "yes"
+    assert covers(trial.prevented_fraction, truth["prevented_fraction"]) and covers(trial.delay_months, truth["delay_months"])
     # the naive ever/never comparison: immortal time makes light support look protective
     tv, naive = secondary_cox(cohort, 30)
     assert naive["hr"]["upper"] < 1 and naive["hr"]["hr"] < tv["hr"]["hr"]
@@ -39,10 +43,17 @@ def test_prevent(tmp_path):
     assert trial.verdict == "prevents"
     assert covers(trial.ci["rd_tau"], truth["rd_tau"])
     assert covers(trial.ci["rmst_diff_months"], truth["rmst_diff_months"])
+    # version 2: prevention shown, π and D (near 0 here) covered
+    assert trial.answers["prevents"] == "yes" and truth["answers"]["prevents"] == "yes"
+    assert covers(trial.prevented_fraction, truth["prevented_fraction"]) and covers(trial.delay_months, truth["delay_months"])
 
 
 def test_pure_delay(tmp_path):
-    truth, trial, _ = _run(tmp_path, 10000, 303, prevent=0.0, delay_months=12.0)
+    truth, trial, _ = _run(tmp_path, 20000, 303, prevent=0.0, delay_months=12.0)   # D needs the size
     assert truth["rmst_diff_months"] > 0.5
     assert covers(trial.ci["rmst_diff_months"], truth["rmst_diff_months"])
     assert trial.ci["rmst_diff_months"]["estimate"] > 0
+    # version 2: the delay is shown and prevention is not (the case: RD(36) alone said "prevents")
+    assert trial.answers["delays"] == "yes" and trial.answers["prevents"] != "yes" and trial.verdict == "delays"
+    assert truth["delay_months"] > 6 and covers(trial.delay_months, truth["delay_months"])
+    assert covers(trial.prevented_fraction, truth["prevented_fraction"])

@@ -289,7 +289,7 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
             f"<th>{w['verdict']}</th><th>{w['appendices']}</th></tr>")
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{w['index_title']}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}}
+<style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:96em;padding:0 1em;color:#222}}
 table{{border-collapse:collapse;margin:1em 0}} th,td{{border-bottom:1px solid #ddd;padding:.35em .7em;text-align:left}}
 tr.failed{{color:#a00}} tr.pooled{{font-weight:bold;background:#f4f4f4}} .synth{{color:#a60;font-size:85%}}
 img{{max-width:100%}}</style></head>

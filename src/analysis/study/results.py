@@ -303,6 +303,8 @@ SENSITIVITY = (
     ("moved_competing", "moving out as competing event", {"moved_competing": True}),
     ("truncated_1_99", "weights truncated at 1/99 percentiles", {"truncate": (1.0, 99.0)}),
     ("wijkteam_cjg", "light support = wijkteam/CJG only", {}),
+    ("tau_long_48", "follow-up τ_L = 48 months", {"tau_long_months": 48}),
+    ("tau_long_72", "follow-up τ_L = 72 months", {"tau_long_months": 72}),
 )
 
 
