@@ -163,7 +163,7 @@ WORDS: dict[str, dict[str, str]] = {
         "s_follow_up": "tot eerste specialistische zorg, verhuizing (gecensureerd), overlijden (concurrerend), "
                        "18 jaar, peildatum of τ_L = {long} maanden",
         "s_outcome": "eerste specialistische jeugdhulp (BIJ-hulpvorm 02–04, 11–14, jeugdbescherming)",
-        "s_contrasts": "voorkomen deel π en uitstel D uit CIF_a(t) ≈ (1 − π) · CIF_b(t − D) tot τ_L; het "
+        "s_contrasts": "voorkomen deel π en uitstel D uit curve a(t) ≈ (1 − π) × curve b(t − D) tot τ_L; het "
                        "risicoverschil per maand; RD(τ) en RMST-verschil tot τ = {tau} maanden; 95%-BI uit "
                        "{n_boot} bootstrapreplicaties op kindniveau",
         "s_adjustment": "leeftijd, geslacht, SDQ-score, eenoudergezin, bijstand, wijk, eerdere lichte "
@@ -225,14 +225,15 @@ WORDS: dict[str, dict[str, str]] = {
                        "zorg)?** {word}: dit antwoord komt in een volgende versie van de workbench.",
         "ans_mde": "Het kleinste effect dat deze registratie met 80 % zekerheid had kunnen aantonen: een voorkomen "
                    "deel van **{pi} %**, of een risicoverschil van **{rd} procentpunt** na {years} jaar.",
-        "ans_fit": "De vergelijking 'minder én later' (CIF_a(t) = (1 − π) · CIF_b(t − D)) verklaart {r2} % van het "
+        "ans_fit": "De vergelijking 'minder én later' (curve a(t) = (1 − π) × curve b(t − D)) verklaart {r2} % van het "
                    "verschil tussen de armen tot {long} maanden{bad}.",
         "ans_fit_bad": "; dat is weinig: lees π en D dan als een ruwe samenvatting en kijk naar de figuur",
         "ans_insufficient": "Voor deze antwoorden zijn er te weinig gegevens: minder dan 50 kinderen, of minder dan 10 "
                             "gebeurtenissen of 10 kinderen in beeld na {long} maanden in een arm.",
         "traj_title": "Het verschil in de tijd",
         "traj_rd": "risicoverschil a − b (procentpunt)", "traj_arms": "cumulatieve incidentie (%)",
-        "traj_fit": "(1 − π) · CIF_b(t − D)", "traj_note": "banden: 95%-bootstrapintervallen per maand",
+        "traj_fit": r"$(1-\pi)\,\mathrm{CIF}_b(t-D)$", "traj_note": "banden: 95%-bootstrapintervallen per maand",
+        "traj_residual": r"rest: $\mathrm{CIF}_a - (1-\pi)\,\mathrm{CIF}_b(t-D)$ (procentpunt)",
         "plain": "We volgden kinderen van 4 tot en met 16 jaar bij wie de jeugdgezondheidszorg met de SDQ een "
                  "signaal afgaf en die nog geen specialistische jeugdhulp hadden gehad. Als al deze kinderen binnen "
                  "{grace} maanden lichte ondersteuning zouden krijgen, zou naar schatting {a}% binnen {years} jaar "
@@ -307,7 +308,7 @@ WORDS: dict[str, dict[str, str]] = {
         "s_follow_up": "to first specialist care, moving out (censored), death (competing), age 18, the extract "
                        "date or τ_L = {long} months",
         "s_outcome": "first specialist youth care (BIJ care types 02–04, 11–14, child protection)",
-        "s_contrasts": "prevented fraction π and delay D from CIF_a(t) ≈ (1 − π) · CIF_b(t − D) up to τ_L; the "
+        "s_contrasts": "prevented fraction π and delay D from curve a(t) ≈ (1 − π) × curve b(t − D) up to τ_L; the "
                        "risk difference per month; RD(τ) and RMST difference up to τ = {tau} months; 95% CI from "
                        "{n_boot} person-level bootstrap replicates",
         "s_adjustment": "age, sex, SDQ score, one-parent household, benefit, neighbourhood, earlier light support, "
@@ -365,14 +366,15 @@ WORDS: dict[str, dict[str, str]] = {
                        "this answer comes in a next version of the workbench.",
         "ans_mde": "The smallest effect this registration could have shown with 80% power: a prevented share of "
                    "**{pi} %**, or a risk difference of **{rd} percentage points** after {years} years.",
-        "ans_fit": "The relation 'less and later' (CIF_a(t) = (1 − π) · CIF_b(t − D)) explains {r2} % of the "
+        "ans_fit": "The relation 'less and later' (curve a(t) = (1 − π) × curve b(t − D)) explains {r2} % of the "
                    "difference between the arms up to {long} months{bad}.",
         "ans_fit_bad": "; that is little: read π and D as a rough summary and look at the figure",
         "ans_insufficient": "There are too few data for these answers: fewer than 50 children, or fewer than 10 events "
                             "or 10 children still followed after {long} months in an arm.",
         "traj_title": "The difference over time",
         "traj_rd": "risk difference a − b (percentage points)", "traj_arms": "cumulative incidence (%)",
-        "traj_fit": "(1 − π) · CIF_b(t − D)", "traj_note": "bands: 95% bootstrap intervals per month",
+        "traj_fit": r"$(1-\pi)\,\mathrm{CIF}_b(t-D)$", "traj_note": "bands: 95% bootstrap intervals per month",
+        "traj_residual": r"residual: $\mathrm{CIF}_a - (1-\pi)\,\mathrm{CIF}_b(t-D)$ (percentage points)",
         "plain": "We followed children aged 4 to 16 for whom youth health care flagged a concern with the SDQ and "
                  "who had not had specialist youth care. If all of them started light support within {grace} "
                  "months, an estimated {a}% would receive specialist care within {years} years; if none of them "

@@ -111,13 +111,16 @@ def weights_figure(weights: pd.DataFrame, lang: str = "nl") -> plt.Figure:
 
 
 def trajectory_figure(shown: pd.DataFrame, fit: pd.DataFrame | None, arm_labels: tuple[str, str],
-                      lang: str = "nl") -> plt.Figure:
+                      r2: float | None = None, lang: str = "nl") -> plt.Figure:
     """Left: RD(t) with its pointwise 95 % band; right: both arms' CIF with bands and the fitted
-    (1 − π) · CIF_b(t − D). Only the months that may be published (steps between them)."""
+    (1 − π) · CIF_b(t − D); where that relation fits badly (r² < 0.7) a third panel with the
+    residual CIF_a − fitted. Only the months that may be published (steps between them)."""
     if shown is None or len(shown) < 2:
         return _empty(lang)
     m = shown["month"].to_numpy(float)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    bad = fit is not None and r2 is not None and np.isfinite(r2) and r2 < 0.7 and len(fit)
+    fig, axes = plt.subplots(1, 3 if bad else 2, figsize=(15 if bad else 11, 4.2))
+    left, right = axes[0], axes[1]
     left.axhline(0, color="#888", lw=0.8)
     left.step(m, shown["rd"] * 100, where="post", color="#333")
     left.fill_between(m, shown["rd_low"] * 100, shown["rd_high"] * 100, step="post", alpha=0.2, color="#333")
@@ -131,7 +134,12 @@ def trajectory_figure(shown: pd.DataFrame, fit: pd.DataFrame | None, arm_labels:
                    label=t("traj_fit", lang))
     right.set_xlabel(t("months_since_signal", lang)); right.set_ylabel(t("traj_arms", lang))
     right.set_ylim(bottom=0); right.legend(fontsize=8)
-    for ax in (left, right):
+    if bad:
+        res = axes[2]
+        res.axhline(0, color="#888", lw=0.8)
+        res.step(fit["month"], fit["residual"] * 100, where="post", color="#4c72b0")
+        res.set_xlabel(t("months_since_signal", lang)); res.set_ylabel(t("traj_residual", lang))
+    for ax in axes:
         ax.set_xlim(left=0)
     fig.suptitle(f"{t('traj_title', lang)} — {t('traj_note', lang)}", fontsize=10)
     fig.tight_layout()

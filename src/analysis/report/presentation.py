@@ -228,16 +228,21 @@ def answers_markdown(pr, lang: str = "nl") -> str:
 
 def trajectory_for_plot(pr) -> tuple[pd.DataFrame, pd.DataFrame | None, tuple[str, str]]:
     """The published months of the trajectory (see :func:`trajectory_shown`), the fitted curve
-    (1 − π) · CIF_b(t − D) on the same months (None when there is no fit) and the arms' names."""
+    (1 − π) · CIF_b(t − D) with its residual CIF_a − fitted on the same months (None without a
+    fit) and the arms' names. The fitted curve reads arm b's *published* steps only, so that it
+    shows nothing of the months left out."""
     tr = pr.primary
     shown = trajectory_shown(tr, pr.params)
-    fitted = tr.shift_fit.get("fitted") if tr.shift_fit else None
+    pi, d = tr.prevented_fraction.get("estimate", np.nan), tr.delay_months.get("estimate", np.nan)
     fit = None
-    if fitted is not None and len(shown) and np.isfinite(tr.prevented_fraction.get("estimate", np.nan)):
-        m = shown["month"].to_numpy(int)
-        fit = pd.DataFrame({"month": m, "value": np.asarray(fitted)[m]}).dropna()
+    if len(shown) > 1 and np.isfinite(pi) and np.isfinite(d):
+        m = shown["month"].to_numpy(float)
+        idx = np.searchsorted(m, m - d, side="right") - 1                 # arm b's last published step
+        b_then = np.where(idx >= 0, shown["cif_b"].to_numpy()[np.maximum(idx, 0)], 0.0)
+        value = np.where(m - d <= m[-1], (1 - pi) * b_then, np.nan)
+        fit = pd.DataFrame({"month": m, "value": value, "residual": shown["cif_a"].to_numpy() - value}).dropna()
     p = pr.params
-    return shown, fit, (t("arm_a", p.lang, grace=p.grace_months), t("arm_b", p.lang))
+    return shown, fit, (t("arm_a", p.lang, grace=p.grace_months), t("arm_b", p.lang)), tr.shift_fit.get("fit_r2")
 
 
 def plain_language(pr, lang: str = "nl") -> str:
