@@ -1,7 +1,7 @@
 """The ``workbench`` command.
 
     workbench synth --out DIR [--seed N] [--municipality CODE:CHILDREN ...] [--prevent P]
-                    [--delay-months D] [--unmeasured-confounding U] [--messy] [--complete-registration]
+                    [--delay-months D] [--reduce R] [--unmeasured-confounding U] [--messy] [--complete-registration]
     workbench validate DIR [--processed DIR]      exit 0 clean, 1 rows rejected, 2 unreadable
     workbench pseudonymise IN OUT [--key-file F]  (or WORKBENCH_PSEUDONYM_KEY)
     workbench batch [--municipality CODE ...] [--workers N | --scheduler ADDRESS] [--force] [--lang nl|en]
@@ -40,7 +40,7 @@ def cmd_synth(a: argparse.Namespace) -> int:
     kw = {}
     if a.municipality:
         kw["municipalities"] = tuple(a.municipality)
-    p = SynthParams(seed=a.seed, prevent=a.prevent, delay_months=a.delay_months,
+    p = SynthParams(seed=a.seed, prevent=a.prevent, delay_months=a.delay_months, reduce=a.reduce,
                     unmeasured_confounding=a.unmeasured_confounding, messy=a.messy,
                     light_registration="complete" if a.complete_registration else "realistic", **kw)
     for folder in synthesize(Path(a.out), p, progress=bar("synth")):
@@ -296,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="probability that light support resolves the problem for good, 0–1 (default: %(default)s)")
     s.add_argument("--delay-months", type=float, default=6.0, metavar="MONTHS",
                    help="months for which light support suspends the excess hazard (default: %(default)s)")
+    s.add_argument("--reduce", type=float, default=0.0, metavar="R",
+                   help="after light support, later specialist spells are shorter and less often heavy care by "
+                        "this fraction, 0–1 (default: %(default)s)")
     s.add_argument("--unmeasured-confounding", type=float, default=0.0, metavar="U",
                    help="share of the latent severity that the SDQ does not capture, 0–1 (default: %(default)s)")
     s.add_argument("--messy", action="store_true", help="inject registration defects, listed in a manifest (default: off)")

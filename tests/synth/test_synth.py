@@ -103,6 +103,17 @@ def test_prevent_lowers_the_risk_and_delay_only_gains_time():
     assert delay["rmst_diff_months"] < prevent["rmst_diff_months"] * 3
 
 
+def test_reduce_shortens_specialist_care_and_lowers_heavy_care_in_the_truth():
+    """The reduce knob changes neither the first specialist care nor its timing, only what follows."""
+    null = _truth(prevent=0.0, delay_months=0.0)["by_grace_months"]["3"]
+    red = _truth(prevent=0.0, delay_months=0.0, reduce=0.5)["by_grace_months"]["3"]
+    assert null["specialist_months_diff"] == 0.0 and null["heavy_care_rd"] == 0.0     # identical worlds
+    assert null["answers"]["reduces"] == "not_shown"
+    assert red["rd_tau"] == 0.0 and red["answers"]["prevents"] == red["answers"]["delays"] == "not_shown"
+    assert red["specialist_months_diff"] < -1.0 and red["heavy_care_rd"] < -0.01
+    assert red["answers"]["reduces"] == "yes"
+
+
 def test_truth_answers_and_verdict_rules():
     """The protocol's zero bands on true values: |π| < 0.03, |D| < 0.5 month, |RD| < 0.5 point."""
     assert truth_answers(0.2, 0.3, None, True) == {"prevents": "yes", "delays": "not_shown", "reduces": "not_estimated"}

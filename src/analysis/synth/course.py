@@ -12,7 +12,9 @@ Mechanics (per child, hazards per year, piecewise constant within a month):
   no new start while an episode runs;
 - specialist care ``h_s = base_s(age, sex) * (c0 + c1 exp(beta S - beta^2/2) * active) * 1.6^[prior]``,
   where ``active`` is 0 once a light-support start has resolved the problem (probability
-  ``prevent`` per start) and during ``delay_months`` after each start; no new spell while one runs.
+  ``prevent`` per start) and during ``delay_months`` after each start; no new spell while one runs;
+- a spell is heavy care with probability ``P_HEAVY``; after a light-support start (``reduce``)
+  spells are shorter and less often heavy, both by the factor ``1 - reduce``.
 
 Uptake depends on the severity only through the SDQ and the measured covariates, and on the
 unmeasured part ``z_u`` with weight ``sqrt(U)``: with ``U = 0`` there is no unmeasured confounding.
@@ -28,6 +30,7 @@ from .population import Population
 
 K_LIGHT = 12   # light-support starts drawn per child
 J_SPELLS = 8   # specialist spells drawn per child
+P_HEAVY = 0.15  # probability that a specialist spell is heavy care (with stay, or a protection measure)
 MAX_AGE = 23.0  # the course is simulated to this age: registration stops at 18, the truth follows a
 #                 child of 16 at time zero for τ_L = 60 months and a delay beyond
 
@@ -47,6 +50,7 @@ class Draws:
     e_spec: np.ndarray      # (n, J) exponential thresholds of the specialist clock
     dur_spec: np.ndarray    # (n, J) spell durations, days
     u_grace: np.ndarray     # (n,) uniform for a start forced within the grace period
+    u_heavy: np.ndarray     # (n, J) uniforms: spell j is heavy care if below its probability
 
     def subset(self, idx: np.ndarray) -> "Draws":
         return Draws(**{k: v[idx] for k, v in self.__dict__.items()})
@@ -76,6 +80,7 @@ class Course:
     spell_j: np.ndarray
     spell_start: np.ndarray
     spell_end: np.ndarray
+    spell_heavy: np.ndarray
 
 
 def severity(pop: Population, p: SynthParams) -> np.ndarray:
@@ -95,7 +100,8 @@ def make_draws(rng: np.random.Generator, n: int) -> Draws:
         e_spec=rng.exponential(size=(n, J_SPELLS)),
         dur_spec=np.minimum(np.ceil(np.exp(rng.normal(np.log(20 * DAYS_PER_MONTH), 0.9, size=(n, J_SPELLS)))) + 30,
                            8 * DAYS_PER_YEAR),
-        u_grace=rng.random(n))
+        u_grace=rng.random(n),
+        u_heavy=rng.random((n, J_SPELLS)))      # drawn last: the draws before it are those of earlier versions
 
 
 def make_screenings(rng: np.random.Generator, pop: Population, p: SynthParams) -> Screenings:
@@ -166,7 +172,7 @@ def _refresh(d: Draws, fresh: Draws, now: np.ndarray, k_u, j_s, cum_u, cum_s) ->
     later_l = np.arange(K_LIGHT)[None, :] >= k_u[i][:, None]
     later_s = np.arange(J_SPELLS)[None, :] >= j_s[i][:, None]
     for name, later in (("e_light", later_l), ("dur_light", later_l), ("u_prevent", later_l), ("provider", later_l),
-                        ("e_spec", later_s), ("dur_spec", later_s)):
+                        ("e_spec", later_s), ("dur_spec", later_s), ("u_heavy", later_s)):
         cur = getattr(d, name)
         cur[i] = np.where(later, getattr(fresh, name)[i], cur[i])
     ku, js = np.minimum(k_u[i], K_LIGHT - 1), np.minimum(j_s[i], J_SPELLS - 1)
@@ -231,11 +237,15 @@ def run_course(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
             k_u[i] += 1
         if fire_s.any():
             i = rows[fire_s]; j = j_s[i]
-            end = s_s[i] + d.dur_spec[i, j]
-            out_s.append((i, j, s_s[i], end))
+            # reduce: after light support, a spell is shorter and less often heavy care
+            factor = 1 - p.reduce * (k_u[i] > 0)
+            end = s_s[i] + d.dur_spec[i, j] * factor
+            heavy = d.u_heavy[i, j] < P_HEAVY * factor
+            out_s.append((i, j, s_s[i], end, heavy))
             spec_until[i] = end
             j_s[i] += 1
         t += DAYS_PER_MONTH
     cat = lambda lst, c, dt: np.concatenate([x[c] for x in lst]).astype(dt) if lst else np.zeros(0, dt)  # noqa: E731
     return Course(cat(out_l, 0, int), cat(out_l, 1, int), cat(out_l, 2, float), cat(out_l, 3, float),
-                  cat(out_s, 0, int), cat(out_s, 1, int), cat(out_s, 2, float), cat(out_s, 3, float))
+                  cat(out_s, 0, int), cat(out_s, 1, int), cat(out_s, 2, float), cat(out_s, 3, float),
+                  cat(out_s, 4, bool))

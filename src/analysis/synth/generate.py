@@ -70,6 +70,7 @@ def _truth_document(m: Municipality, p: SynthParams, truth: dict) -> dict:
         "rd_tau": primary["rd_tau"], "rmst_diff_months": primary["rmst_diff_months"],
         "tau_long_months": primary["tau_long_months"], "prevented_fraction": primary["prevented_fraction"],
         "delay_months": primary["delay_months"], "rd_trajectory": primary["rd_trajectory"],
+        "specialist_months_diff": primary["specialist_months_diff"], "heavy_care_rd": primary["heavy_care_rd"],
         "answers": primary["answers"], "verdict": primary["verdict"],
         "n_eligible": truth["n_eligible"], "eligible_age_mean": truth["eligible_age_mean"],
         "replicates_per_child": truth["replicates_per_child"],

@@ -75,6 +75,7 @@ class SynthParams:
     municipalities: tuple[Municipality, ...] = DEMO_MUNICIPALITIES
     prevent: float = 0.6
     delay_months: float = 6.0
+    reduce: float = 0.0            # after light support: specialist spells shorter, less heavy care, by this fraction
     unmeasured_confounding: float = 0.0
     messy: bool = False
     registry_start: date = date(2015, 1, 1)
@@ -101,6 +102,8 @@ class SynthParams:
         if not 0 <= self.unmeasured_confounding <= 1:
             raise ParameterError("unmeasured_confounding must lie in [0, 1], "
                                  f"got {self.unmeasured_confounding}")
+        if not 0 <= self.reduce < 1:
+            raise ParameterError(f"reduce must lie in [0, 1), got {self.reduce}")
         if self.delay_months < 0:
             raise ParameterError(f"delay_months must be ≥ 0, got {self.delay_months}")
         if self.light_registration not in ("realistic", "complete"):

@@ -163,8 +163,17 @@ def _split_spells(c: Course, rng: np.random.Generator):
     length = c.spell_end[rep] - c.spell_start[rep]
     start = np.floor(c.spell_start[rep] + frac_lo * length)
     end = np.where(order == n_ep[rep] - 1, c.spell_end[rep], np.floor(c.spell_start[rep] + frac_hi * length))
+    # the first episode of a heavy spell is care with a stay (11–14), of another one ambulant (02–04);
+    # one uniform per episode, as a draw from all forms took
     forms = np.array(SPECIALIST_FORMS, dtype=object)
-    form = forms[rng.choice(len(forms), size=len(rep), p=SPECIALIST_FORM_SHARE)]
+    share = np.array(SPECIALIST_FORM_SHARE)
+    stay = np.array([f >= "11" for f in SPECIALIST_FORMS])
+    u = rng.random(len(rep))
+    heavy = c.spell_heavy[rep] & (order == 0)
+    cdf_stay, cdf_amb = np.cumsum(np.where(stay, share, 0)), np.cumsum(np.where(stay, 0, share))
+    pick = np.where(heavy, np.searchsorted(cdf_stay / cdf_stay[-1], u, side="right"),
+                    np.searchsorted(cdf_amb / cdf_amb[-1], u, side="right"))
+    form = forms[np.minimum(pick, len(forms) - 1)]
     for k in (1, 2):  # a follow-on episode is another form of care than the one before it
         at = np.flatnonzero(order == k)
         same = form[at] == form[at - 1]

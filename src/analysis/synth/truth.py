@@ -75,6 +75,19 @@ def forced_start(pop: Population, scr: Screenings, d: Draws, p: SynthParams, t0:
     return t0 + months * DAYS_PER_MONTH
 
 
+def _care_after(course: Course, n: int, t0: np.ndarray, long_days: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per child: months in specialist care within [t0, t0 + τ_L], and days to the first heavy spell (inf: none)."""
+    p = course.spell_person
+    after = course.spell_start >= t0[p]
+    lo = np.maximum(course.spell_start, t0[p])
+    hi = np.minimum(course.spell_end, t0[p] + long_days)
+    months = np.bincount(p[after], np.maximum(hi - lo, 0)[after], minlength=n) / DAYS_PER_MONTH
+    heavy = np.full(n, np.inf)
+    h = after & course.spell_heavy
+    np.minimum.at(heavy, p[h], course.spell_start[h] - t0[p[h]])
+    return months, heavy
+
+
 def _first_spell_after(course: Course, n: int, t0: np.ndarray) -> np.ndarray:
     """Days from time zero to the first spell starting at or after it (inf: none)."""
     out = np.full(n, np.inf)
@@ -151,13 +164,21 @@ def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
     # the world without moving out: residence does not enter the course, so nothing to change
     arm_b = run_course(sub, scr_s, d_s, p, t_end, Trial(t0=t0k, mode="b", fresh=fresh))
     t_b = _first_spell_after(arm_b, len(stack), t0k)
+    long_days = long_months * DAYS_PER_MONTH
+    months_b, heavy_b = _care_after(arm_b, len(stack), t0k, long_days)
     by_grace = {}
     for g in p.grace_months:
         s_force = forced_start(sub, scr_s, d_grace, p, t0k, g)
         arm_a = run_course(sub, scr_s, d_s, p, t_end, Trial(t0=t0k, mode="a", s_force=s_force, fresh=fresh))
         est = _summaries(_first_spell_after(arm_a, len(stack), t0k), t_b, tau_days, long_months, K)
+        months_a, heavy_a = _care_after(arm_a, len(stack), t0k, long_days)
+        est.update({"specialist_months_a": float(months_a.mean()), "specialist_months_b": float(months_b.mean()),
+                    "specialist_months_diff": float(months_a.mean() - months_b.mean()),
+                    "heavy_care_a": float(np.mean(heavy_a <= long_days)), "heavy_care_b": float(np.mean(heavy_b <= long_days))})
+        est["heavy_care_rd"] = est["heavy_care_a"] - est["heavy_care_b"]
         enough = len(idx) >= 50 and min(est["events_long_a"], est["events_long_b"]) >= 10
-        est["answers"] = truth_answers(est["prevented_fraction"], est["delay_months"], None, enough)
+        est["answers"] = truth_answers(est["prevented_fraction"], est["delay_months"], est["specialist_months_diff"],
+                                       enough)
         est["verdict"] = truth_verdict(est["answers"], est["rd_tau"])
         by_grace[str(g)] = est
     ages = (t0 - pop.birth[idx]) / DAYS_PER_YEAR
