@@ -30,3 +30,18 @@ def test_a_month_is_shown_only_when_each_arm_added_no_event_or_at_least_ten():
     # an arm without new events does not hold a month back
     shown = trajectory_shown(_trial(np.array([0, 0, 0, 11]), np.array([0, 10, 10, 10]), 50, 50), p)
     assert shown["month"].tolist() == [0, 1, 3]
+
+
+def test_the_answers_read_right_for_an_earlier_start_and_an_undetectable_effect():
+    from analysis.report.presentation import answers_markdown
+    ci = lambda e, lo, hi: {"estimate": e, "ci_low": lo, "ci_high": hi}  # noqa: E731
+    trial = SimpleNamespace(answers={"prevents": "not_shown", "delays": "not_shown", "reduces": "not_estimated"},
+                            params=SimpleNamespace(long_months=60), prevented_fraction=ci(0.2, -0.9, 0.8),
+                            delay_months=ci(-0.5, -2.4, 0.4), shift_fit={"fit_r2": 0.9},
+                            minimum_detectable={"prevented_fraction": 1.4, "rd_tau": 0.19})
+    pr = SimpleNamespace(primary=trial, params=SimpleNamespace(tau_months=36))
+    nl = answers_markdown(pr, "nl")
+    assert "**0.5 maanden eerder**" in nl and "-0.5 maanden" not in nl
+    assert "zelfs een voorkomen deel van 100 %" in nl and "140 %" not in nl
+    en = answers_markdown(pr, "en")
+    assert "**0.5 months earlier**" in en and "not even a prevented share of 100%" in en

@@ -220,11 +220,16 @@ WORDS: dict[str, dict[str, str]] = {
                         "jeugdhulp die kinderen zonder lichte ondersteuning zouden krijgen, blijft naar schatting "
                         "**{pi} %** weg (95%-betrouwbaarheidsinterval {lo} tot {hi} %).",
         "ans_delays": "**Stelt lichte ondersteuning specialistische jeugdhulp uit?** {word}. De specialistische "
-                      "jeugdhulp die er toch komt, begint naar schatting **{d} maanden later** (95%-BI {lo} tot {hi}).",
+                      "jeugdhulp die er toch komt, begint naar schatting **{d} maanden {when}** (95%-BI {lo} tot {hi} "
+                      "maanden later; negatief is eerder).",
+        "later": "later", "earlier": "eerder",
         "ans_reduces": "**Vermindert lichte ondersteuning de specialistische jeugdhulp (minder maanden, minder zware "
                        "zorg)?** {word}: dit antwoord komt in een volgende versie van de workbench.",
         "ans_mde": "Het kleinste effect dat deze registratie met 80 % zekerheid had kunnen aantonen: een voorkomen "
                    "deel van **{pi} %**, of een risicoverschil van **{rd} procentpunt** na {years} jaar.",
+        "ans_mde_none": "Met deze registratie had zelfs een voorkomen deel van 100 % (alle specialistische jeugdhulp "
+                        "voorkomen) niet met 80 % zekerheid aangetoond kunnen worden; een risicoverschil pas vanaf "
+                        "**{rd} procentpunt** na {years} jaar. Er zijn te weinig kinderen of te weinig gebeurtenissen.",
         "ans_fit": "De vergelijking 'minder én later' (curve a(t) = (1 − π) × curve b(t − D)) verklaart {r2} % van het "
                    "verschil tussen de armen tot {long} maanden{bad}.",
         "ans_fit_bad": "; dat is weinig: lees π en D dan als een ruwe samenvatting en kijk naar de figuur",
@@ -361,11 +366,16 @@ WORDS: dict[str, dict[str, str]] = {
                         "that children would get without light support, an estimated **{pi} %** does not come at all "
                         "(95% confidence interval {lo} to {hi} %).",
         "ans_delays": "**Does light support delay specialist youth care?** {word}. The specialist youth care that still "
-                      "comes starts an estimated **{d} months later** (95% CI {lo} to {hi}).",
+                      "comes starts an estimated **{d} months {when}** (95% CI {lo} to {hi} months "
+                      "later; negative is earlier).",
+        "later": "later", "earlier": "earlier",
         "ans_reduces": "**Does light support reduce specialist youth care (fewer months, less heavy care)?** {word}: "
                        "this answer comes in a next version of the workbench.",
         "ans_mde": "The smallest effect this registration could have shown with 80% power: a prevented share of "
                    "**{pi} %**, or a risk difference of **{rd} percentage points** after {years} years.",
+        "ans_mde_none": "With this registration not even a prevented share of 100% (all specialist youth care "
+                        "prevented) could have been shown with 80% power; a risk difference only from **{rd} "
+                        "percentage points** after {years} years. There are too few children or events.",
         "ans_fit": "The relation 'less and later' (curve a(t) = (1 − π) × curve b(t − D)) explains {r2} % of the "
                    "difference between the arms up to {long} months{bad}.",
         "ans_fit_bad": "; that is little: read π and D as a rough summary and look at the figure",

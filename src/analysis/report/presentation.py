@@ -213,12 +213,15 @@ def answers_markdown(pr, lang: str = "nl") -> str:
     word = lambda k: answer_word(ans[k], lang).capitalize()  # noqa: E731
     lines = [t("ans_prevents", lang, word=word("prevents"), pi=_num(pi["estimate"], 0, 100),
                lo=_num(pi["ci_low"], 0, 100), hi=_num(pi["ci_high"], 0, 100)),
-             t("ans_delays", lang, word=word("delays"), d=_num(d["estimate"], 1), lo=_num(d["ci_low"], 1),
+             t("ans_delays", lang, word=word("delays"), d=_num(abs(d["estimate"]) if np.isfinite(d["estimate"])
+                                                              else np.nan, 1),
+               when=t("earlier" if d["estimate"] < 0 else "later", lang), lo=_num(d["ci_low"], 1),
                hi=_num(d["ci_high"], 1)),
              t("ans_reduces", lang, word=word("reduces"))]
     md = tr.minimum_detectable
-    lines.append(t("ans_mde", lang, pi=_num(md.get("prevented_fraction"), 0, 100), rd=_num(md.get("rd_tau"), 1, 100),
-                   years=f"{p.tau_months / 12:.0f}"))
+    mde_pi = md.get("prevented_fraction")
+    lines.append(t("ans_mde_none" if mde_pi is not None and np.isfinite(mde_pi) and mde_pi >= 1 else "ans_mde", lang,
+                   pi=_num(mde_pi, 0, 100), rd=_num(md.get("rd_tau"), 1, 100), years=f"{p.tau_months / 12:.0f}"))
     r2 = tr.shift_fit.get("fit_r2", np.nan)
     if np.isfinite(r2):
         lines.append(t("ans_fit", lang, r2=_num(max(r2, 0.0), 0, 100), long=long,
