@@ -1,6 +1,7 @@
 """The synthetic registry: calibrated to published magnitudes, reproducible, with a coherent truth."""
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -139,3 +140,19 @@ def test_ground_truth_document(medium):
     assert truth["rd_tau"] == pytest.approx(truth["cif_a_tau"] - truth["cif_b_tau"])
     assert truth["generator"]["parameters"]["prevent"] == 0.6
     assert "SYNTHETIC" in (folder / "delivery.yml").read_text()
+
+
+def test_the_truths_own_fit_of_pi_and_d_agrees_with_the_estimators_on_the_same_curves():
+    """The truth computes π and D with its own code (it may use no estimator); on the same true
+    curves both must give the same projection."""
+    from analysis.study.answers import prevent_delay
+    from analysis.synth.truth import true_prevent_delay
+    for knobs in ({"prevent": 0.4, "delay_months": 0.0}, {"prevent": 0.0, "delay_months": 12.0},
+                  {"prevent": 0.4, "delay_months": 6.0}):
+        g = _truth(**knobs)["by_grace_months"]["3"]
+        a, b = np.array(g["cif_a_grid"]), np.array(g["cif_b_grid"])
+        fit = prevent_delay(a, b)
+        pi, d, _ = true_prevent_delay(a, b)
+        assert abs(fit.prevented_fraction - pi) < 0.005 and abs(fit.delay - d) < 0.05, (knobs, fit, pi, d)
+    with pytest.raises(AssertionError):   # and the check can fail: another relation gives other numbers
+        assert abs(true_prevent_delay(a, 0.8 * b)[0] - pi) < 0.005
