@@ -13,7 +13,6 @@ resampling, so that the same registry under another pseudonym key gives the same
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -61,7 +60,7 @@ def _init(fu: pd.DataFrame | None, p: TrialParams | None) -> None:
     import warnings
     warnings.filterwarnings("ignore")
     from threadpoolctl import threadpool_limits
-    threadpool_limits(1)    # one BLAS thread per worker (a forked worker keeps its parent's setting)
+    threadpool_limits(1)    # one BLAS thread per worker, forked or spawned: no oversubscription
     if fu is not None:
         _ENGINE = TrialEngine(fu, p)
 
@@ -102,20 +101,13 @@ def bootstrap(fu: pd.DataFrame, p: TrialParams, n_boot: int = 200, seed: int = 2
             global _ENGINE
             fork = "fork" in multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork" if fork else "spawn")
-            saved = {k: os.environ.get(k) for k in THREAD_VARS}
-            os.environ.update({k: "1" for k in THREAD_VARS})  # one BLAS thread per worker: no oversubscription
-            _ENGINE = engine if fork else None
+            _ENGINE = engine if fork else None     # a forked worker finds it here; _init limits its BLAS
             try:
                 with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init,
                                          initargs=(None, None) if fork else (fu, p)) as ex:
                     yield from ex.map(_chunk, chunks[done:])
             finally:
                 _ENGINE = None
-                for k, v in saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
     results: list[dict] = []
     for res in (progress(run(), total=len(chunks)) if progress else run()):
         results.extend(res)

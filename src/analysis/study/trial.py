@@ -134,7 +134,7 @@ class _HazardModel:
     month group (the design is constant there): binomial rows of (months, events), refitted under
     frequency weights per child from a warm start. The same likelihood as one row per person-month."""
 
-    def __init__(self, child: np.ndarray, month: np.ndarray, y: np.ndarray, n: int, base: np.ndarray,
+    def __init__(self, child: np.ndarray, month: np.ndarray, y: np.ndarray, base: np.ndarray,
                  wijk: np.ndarray, n_wijk: int):
         G = len(MONTH_GROUPS)
         group = np.searchsorted(MONTH_GROUPS, month, side="right") - 1
@@ -143,7 +143,6 @@ class _HazardModel:
         self.child, self.group = cells // G, cells % G
         self.trials = np.bincount(inv, minlength=len(cells)).astype(float)
         self.events = np.bincount(inv, y, minlength=len(cells))
-        self.n_wijk = n_wijk
         # columns: const, month groups 1.., baseline, wijk dummies (every wijk; the reference is
         # chosen per fit as the first one present, as a fit on the drawn children would)
         self.X = np.concatenate([np.ones((len(cells), 1)), (self.group[:, None] == np.arange(1, G)[None, :]),
@@ -219,10 +218,10 @@ class TrialEngine:
         reason = fu["reason"].to_numpy()
         child, month = _months(np.minimum(start, end))
         y = (start[child] < (month + 1) * DAYS_PER_MONTH).astype(float)
-        self.start_model = _HazardModel(child, month, y, n, base, self.wijk, len(self.wijken))
+        self.start_model = _HazardModel(child, month, y, base, self.wijk, len(self.wijken))
         child, month = _months(end)
         y = ((reason[child] == MOVED) & (end[child] < (month + 1) * DAYS_PER_MONTH)).astype(float)
-        self.move_model = _HazardModel(child, month, y, n, base, self.wijk, len(self.wijken))
+        self.move_model = _HazardModel(child, month, y, base, self.wijk, len(self.wijken))
         self.moved = np.bincount(child, y, minlength=n)   # children whose follow-up ends by moving out
         # the clone rows of both arms: fixed; only their weights change
         grace = p.grace_months * DAYS_PER_MONTH
@@ -279,9 +278,11 @@ class TrialEngine:
     def estimate(self, m: np.ndarray | None = None, info: dict | None = None, steps: int | None = None) -> dict:
         """RD(τ), CIFs and RMSTs under child frequency weights ``m`` (None: every child once), and
         both arms' CIF at the end of every month 0..τ_L (``cif_a_grid``, ``cif_b_grid``), events by
-        τ and by τ_L and clones at risk at τ_L. ``steps``: the weight models take that many steps
+        τ and by τ_L and clones at risk at τ_L; for the point estimate also the clones at risk and
+        events per month (``n_at_risk_*_grid``, ``n_events_*_grid``, for disclosure control). ``steps``: the weight models take that many steps
         from the full sample's fit instead of converging (to measure what a cheaper refit would change)."""
-        if m is None:
+        point = m is None
+        if point:
             m, coefs = np.ones(self.n), self.full
         else:
             m = np.asarray(m, float)
@@ -300,6 +301,8 @@ class TrialEngine:
             out[f"at_risk_long_{arm}"] = float(np.sum(mr[a["at_risk_long"]]))
             grid = np.arange(self.p.long_months + 1) * DAYS_PER_MONTH
             out[f"cif_{arm}_grid"] = a["aj"].at(cif, grid)
+            if not point:
+                continue
             # children (clones) at risk at each month's end, and events up to it: for disclosure control
             first, last = np.searchsorted(grid, a["lo"], side="right"), np.searchsorted(grid, a["hi"], side="right")
             at_risk = np.cumsum(np.bincount(first, mr, len(grid) + 1) - np.bincount(last, mr, len(grid) + 1))
