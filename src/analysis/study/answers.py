@@ -32,6 +32,11 @@ def prevent_delay(a: np.ndarray, b: np.ndarray):
     return fit_scale_shift(t, a, b, weights=month_weights(a, b), resolution=0.1)
 
 
+def interval(point: float, reps: np.ndarray) -> dict:
+    """{estimate, ci_low, ci_high, se}: percentile 95 % interval of the replicates (at least 10)."""
+    return _interval(point, reps)
+
+
 def _interval(point: float, reps: np.ndarray) -> dict:
     reps = reps[np.isfinite(reps)]
     if not np.isfinite(point) or len(reps) < 10:

@@ -25,6 +25,8 @@ from .trial import TrialEngine, TrialParams
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 KEYS = ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_a_months", "rmst_b_months", "rmst_diff_months")
 GRIDS = ("cif_a_grid", "cif_b_grid")   # both arms' CIF at the end of months 0..τ_L, arrays
+EXT_KEYS = ("specialist_months_a", "specialist_months_b", "specialist_months_diff", "heavy_care_a", "heavy_care_b",
+            "heavy_care_rd")        # reduces: months in specialist care within τ_L, heavy care by τ_L
 
 
 def order_by_data(fu: pd.DataFrame) -> pd.DataFrame:
@@ -45,7 +47,7 @@ def draws(n: int, seed: np.random.SeedSequence) -> np.ndarray:
 def _replicate(engine: TrialEngine, seed: np.random.SeedSequence) -> dict:
     try:
         out = engine.estimate(draws(engine.n, seed))
-        return {k: out[k] for k in (*KEYS, *GRIDS)}
+        return {k: out[k] for k in (*KEYS, *GRIDS, *EXT_KEYS) if k in out}
     except Exception as exc:  # a replicate without events in one arm, or a model that fails
         return {"error": f"{type(exc).__name__}: {exc}"}
 
@@ -53,7 +55,7 @@ def _replicate(engine: TrialEngine, seed: np.random.SeedSequence) -> dict:
 _ENGINE: TrialEngine | None = None     # a pool worker's engine, built once by _init
 
 
-def _init(fu: pd.DataFrame | None, p: TrialParams | None) -> None:
+def _init(fu: pd.DataFrame | None, p: TrialParams | None, care=None) -> None:
     """A pool worker: dies with its parent; a spawned one builds its engine, a forked one has it."""
     global _ENGINE
     die_with_parent()
@@ -62,7 +64,7 @@ def _init(fu: pd.DataFrame | None, p: TrialParams | None) -> None:
     from threadpoolctl import threadpool_limits
     threadpool_limits(1)    # one BLAS thread per worker, forked or spawned: no oversubscription
     if fu is not None:
-        _ENGINE = TrialEngine(fu, p)
+        _ENGINE = TrialEngine(fu, p, care=care)
 
 
 def _chunk(seeds) -> list[dict]:
@@ -71,7 +73,7 @@ def _chunk(seeds) -> list[dict]:
 
 def bootstrap(fu: pd.DataFrame, p: TrialParams, n_boot: int = 200, seed: int = 20261123,
               workers: int | None = None, progress=None, engine: TrialEngine | None = None,
-              pool_after_seconds: float = 2.0) -> pd.DataFrame:
+              pool_after_seconds: float = 2.0, care=None) -> pd.DataFrame:
     """``n_boot`` replicate estimates (one row each; failed replicates carry ``error``).
 
     The replicates run in this process; with ``workers`` > 1 they move to a process pool when the
@@ -81,7 +83,7 @@ def bootstrap(fu: pd.DataFrame, p: TrialParams, n_boot: int = 200, seed: int = 2
     and build the engine themselves. The numbers do not depend on where they ran."""
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     fu = order_by_data(fu)
-    engine = engine if engine is not None and engine.n == len(fu) else TrialEngine(fu, p)
+    engine = engine if engine is not None and engine.n == len(fu) else TrialEngine(fu, p, care=care)
     workers = workers or min(2, multiprocessing.cpu_count())
     chunks = [seeds[i:i + 10] for i in range(0, n_boot, 10)]
 
@@ -104,7 +106,7 @@ def bootstrap(fu: pd.DataFrame, p: TrialParams, n_boot: int = 200, seed: int = 2
             _ENGINE = engine if fork else None     # a forked worker finds it here; _init limits its BLAS
             try:
                 with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init,
-                                         initargs=(None, None) if fork else (fu, p)) as ex:
+                                         initargs=(None, None) if fork else (fu, p, care)) as ex:
                     yield from ex.map(_chunk, chunks[done:])
             finally:
                 _ENGINE = None

@@ -42,6 +42,9 @@ class Cohort:
     registry_start: float
     extract: float
     flow: dict = field(default_factory=dict)
+    # specialist care episodes and protection measures: person_id, start, end (days; inf: open),
+    # heavy (care with a stay, BIJ 11–14, or a protection measure) — for *reduces*
+    specialist: pd.DataFrame = None
 
 
 def _residence_spells(res: pd.DataFrame) -> pd.DataFrame:
@@ -123,7 +126,23 @@ def build_cohort(tables: dict[str, pd.DataFrame], registry_start, extract_date,
         flow[f"ended_{end}"] = int((windows["end"] == end).sum())
     flow["person_years"] = float(((windows["exit"] - windows["entry"]) / DAYS_PER_YEAR).sum())
     return Cohort(persons=persons, windows=windows, light=light, screenings=screenings, residence=spells,
-                  registry_start=start, extract=extract, flow=flow)
+                  registry_start=start, extract=extract, flow=flow, specialist=specialist_care(tables))
+
+
+HEAVY_FORMS = ("11", "12", "13", "14")
+
+
+def specialist_care(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every specialist care episode and protection measure: person, start, end (inf: open), heavy."""
+    spec = tables["specialist_episodes"]
+    parts = [pd.DataFrame({"person_id": spec["person_id"].astype(str), "start": days(spec["start_date"]),
+                           "end": np.nan_to_num(days(spec["end_date"]), nan=np.inf),
+                           "heavy": spec["bij_hulpvorm"].astype(str).isin(HEAVY_FORMS).to_numpy()})]
+    prot = tables.get("protection_measures")
+    if prot is not None and len(prot):
+        parts.append(pd.DataFrame({"person_id": prot["person_id"].astype(str), "start": days(prot["start_date"]),
+                                   "end": np.nan_to_num(days(prot["end_date"]), nan=np.inf), "heavy": True}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def exposure_intervals(cohort: Cohort, lag_days: float = 30.0) -> pd.DataFrame:

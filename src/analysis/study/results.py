@@ -26,8 +26,8 @@ from ..estimators.cox import CoxFitError, fit_cox
 from .params import AnalysisParams
 from ..registry.store import load_quality, load_registry, registry_sha256
 from ..estimators.survival import aalen_johansen, risk_table
-from .trial import TrialEngine, TrialParams, balance, eligible, estimate, follow_up, weight_summary
-from .answers import prevent_delay_with_ci, trajectory
+from .trial import TrialEngine, TrialParams, balance, care_episodes, eligible, estimate, follow_up, weight_summary
+from .answers import interval, prevent_delay_with_ci, trajectory
 from .verdict import answers, e_value, enough_data, hr_to_rr, minimum_detectable, verdict
 
 COVARIATES = ["male", "one_parent", "benefit"]
@@ -56,6 +56,7 @@ class TrialResult:
     minimum_detectable: dict = field(default_factory=dict)         # prevented_fraction, rd_tau
     events_long: tuple = (0, 0)                                    # events by τ_L, arms a and b
     at_risk_long: tuple = (0, 0)                                   # clones at risk at τ_L
+    reduces: dict = field(default_factory=dict)   # months in specialist care and heavy care by τ_L: a, b, difference
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def _trial_params(p: AnalysisParams, **kw) -> TrialParams:
 
 
 def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers: int, label: str,
-              progress=None) -> tuple[TrialResult, object]:
+              progress=None, cohort=None) -> tuple[TrialResult, object]:
     """Point estimates, bootstrap intervals and verdict of one emulated trial.
 
     With fewer than 50 eligible children (or models that cannot be fitted) the verdict is
@@ -122,7 +123,7 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
         if len(fu) < 50:
             raise WorkbenchError(f"{len(fu)} eligible children")
         fu = order_by_data(fu)             # the order the bootstrap draws in
-        engine = TrialEngine(fu, tp)
+        engine = TrialEngine(fu, tp, care=care_episodes(fu, cohort) if cohort is not None else None)
         est = estimate(fu, tp, keep_rows=True, engine=engine)
     except WorkbenchError:
         nan = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan}
@@ -149,7 +150,12 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
     pd_fit = prevent_delay_with_ci(full["cif_a_grid"], full["cif_b_grid"], reps_a, reps_b)
     events_long = (full["events_long_a"], full["events_long_b"])
     at_risk_long = (full["at_risk_long_a"], full["at_risk_long_b"])
-    ans = answers(pd_fit["prevented_fraction"], pd_fit["delay_months"], None,
+    reduces = {}
+    if "specialist_months_diff" in full:
+        for k in ("specialist_months_a", "specialist_months_b", "specialist_months_diff", "heavy_care_a",
+                  "heavy_care_b", "heavy_care_rd"):
+            reduces[k] = interval(full[k], ok[k].to_numpy(float) if k in ok else np.array([]))
+    ans = answers(pd_fit["prevented_fraction"], pd_fit["delay_months"], reduces.get("specialist_months_diff"),
                   enough=enough_data(est.n_eligible, events_long, at_risk_long))
     rd_se = float(np.std(ok["rd_tau"], ddof=1)) if len(ok) > 1 else np.nan
     res = TrialResult(label=label, params=tp, point=point, ci=ci, rr=rr, n_eligible=est.n_eligible,
@@ -160,7 +166,7 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
                       shift_fit={k: pd_fit[k] for k in ("fit_r2", "fitted", "residuals")}, answers=ans,
                       minimum_detectable={"prevented_fraction": minimum_detectable(pd_fit["prevented_fraction"]["se"]),
                                           "rd_tau": minimum_detectable(rd_se)},
-                      events_long=events_long, at_risk_long=at_risk_long)
+                      events_long=events_long, at_risk_long=at_risk_long, reduces=reduces)
     return res, est
 
 
@@ -273,7 +279,7 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
         tp = _trial_params(p)
         tflow: dict = {}
         fu = follow_up(eligible(cohort, tp, tflow), cohort, tp)
-        res, est = run_trial(fu, tp, p.n_boot, p.seed, p.workers, "primary", progress)
+        res, est = run_trial(fu, tp, p.n_boot, p.seed, p.workers, "primary", progress, cohort=cohort)
         cox_tv, naive = secondary_cox(cohort, p.lag_days)
         overall, by_sex = age_curves(cohort)
         w = cohort.windows
@@ -320,7 +326,7 @@ def sensitivity_analysis(p: AnalysisParams, progress=None) -> dict:
             tp = replace(_trial_params(p), **kw)
             fu = follow_up(eligible(c, tp), c, tp)
             try:
-                res, _ = run_trial(fu, tp, p.n_boot_sensitivity, p.seed, p.workers, label, progress)
+                res, _ = run_trial(fu, tp, p.n_boot_sensitivity, p.seed, p.workers, label, progress, cohort=c)
                 out["trials"][key] = res
             except Exception as exc:  # a variant without starters in the grace period, for instance
                 out["trials"][key] = {"label": label, "error": f"{type(exc).__name__}: {exc}"}

@@ -112,7 +112,25 @@ def follow_up(elig: pd.DataFrame, cohort: Cohort, p: TrialParams) -> pd.DataFram
     out["end"] = np.maximum(end, 0.5)   # an event on the day of the signal counts after time zero
     out["reason"] = reason
     out["light_start"] = np.where(np.isnan(start), np.inf, start)
+    # for *reduces*: follow-up beyond first specialist care, to moving out, 18, the extract or τ_L;
+    # after death a child is followed with no care (death is not a censoring)
+    out["end_ext"] = np.maximum(cand[:, 2:].min(axis=1), 0.5)
+    out["death_ext"] = cand[:, 1]
     return out
+
+
+def care_episodes(fu: pd.DataFrame, cohort: Cohort) -> pd.DataFrame:
+    """Specialist care of the eligible children after time zero, in days since it: child (row of
+    ``fu``), start, end, heavy."""
+    if cohort.specialist is None:
+        return pd.DataFrame({"child": [], "start": [], "end": [], "heavy": []})
+    row = pd.Series(np.arange(len(fu)), index=fu["person_id"].to_numpy())
+    sp = cohort.specialist[cohort.specialist["person_id"].isin(row.index)]
+    child = row.loc[sp["person_id"]].to_numpy()
+    t0 = fu["t0"].to_numpy()[child]
+    out = pd.DataFrame({"child": child, "start": sp["start"].to_numpy() - t0, "end": sp["end"].to_numpy() - t0,
+                        "heavy": sp["heavy"].to_numpy(bool)})
+    return out[out["end"] > 0].reset_index(drop=True)
 
 
 def _survive(h: np.ndarray) -> np.ndarray:
@@ -205,7 +223,7 @@ class TrialEngine:
     after the grace period unless light support started), each about 40 bytes.
     """
 
-    def __init__(self, fu: pd.DataFrame, p: TrialParams):
+    def __init__(self, fu: pd.DataFrame, p: TrialParams, care: pd.DataFrame | None = None):
         self.p = p
         self.n = n = len(fu)
         self.K = int(np.ceil(p.tau_long_days / DAYS_PER_MONTH)) + 1
@@ -242,8 +260,62 @@ class TrialEngine:
                               "counted": (event == SPECIALIST) & (hi <= p.tau_days),
                               "counted_long": (event == SPECIALIST) & (hi <= p.tau_long_days),
                               "at_risk_long": (lo < p.tau_long_days) & (hi >= p.tau_long_days)}
+        self.ext = self._extended(fu, care) if care is not None else None
         self.full = None
         self.full = self._coefs(np.ones(n), None)
+
+    def _extended(self, fu: pd.DataFrame, care: pd.DataFrame) -> dict:
+        """Clone rows for *reduces*: follow-up continues after first specialist care (a clone deviates
+        only by what it does before it), to moving out, 18, the extract or τ_L; per row the days in
+        specialist care; and the rows of the heavy-care curve (ended at the first heavy care, death
+        competing). Deviation weights stay at their value at first specialist care; the moving-out
+        weight goes on (stays at its value at death)."""
+        p, G = self.p, self.p.grace_months * DAYS_PER_MONTH
+        start, end = fu["light_start"].to_numpy(float), fu["end"].to_numpy(float)
+        first = np.where(fu["reason"].to_numpy() == SPECIALIST, end, np.inf)
+        end_ext, death = fu["end_ext"].to_numpy(float), fu["death_ext"].to_numpy(float)
+        end_ext = np.minimum(end_ext, p.tau_long_days)
+        # merged blocks of care per child (concurrent episodes counted once)
+        c = care.sort_values(["child", "start"], kind="stable")
+        ch, cs, ce = c["child"].to_numpy(int), np.maximum(c["start"].to_numpy(float), 0), c["end"].to_numpy(float)
+        run_end = pd.Series(ce).groupby(ch).cummax().to_numpy()
+        prev = pd.Series(run_end).groupby(ch).shift(1).to_numpy()
+        block = np.cumsum(np.isnan(prev) | (cs > np.nan_to_num(prev, nan=-np.inf)))
+        blocks = pd.DataFrame({"child": ch, "s": cs, "e": ce, "b": block}).groupby("b").agg(
+            child=("child", "first"), s=("s", "min"), e=("e", "max"))
+        rank = blocks.groupby("child").cumcount().to_numpy()
+        J = int(rank.max()) + 1 if len(blocks) else 1
+        S = np.full((self.n, J), np.inf); E = np.full((self.n, J), np.inf)
+        S[blocks["child"].to_numpy(int), rank] = blocks["s"].to_numpy()
+        E[blocks["child"].to_numpy(int), rank] = blocks["e"].to_numpy()
+        heavy = np.full(self.n, np.inf)
+        hv = care[care["heavy"].to_numpy(bool)]
+        np.minimum.at(heavy, hv["child"].to_numpy(int), np.maximum(hv["start"].to_numpy(float), 0.5))
+        month_of = lambda x: np.minimum(np.floor(np.where(np.isfinite(x), x, 1e12) / DAYS_PER_MONTH),  # noqa: E731
+                                        self.K - 1).astype(int)
+        out = {}
+        for arm, dev in (("a", np.where((start > G) & (first > G), G, np.inf)),
+                         ("b", np.where(start < first, start, np.inf))):
+            arm_end = np.minimum(end_ext, dev)
+            r, k = _months(arm_end)
+            lo = k * DAYS_PER_MONTH
+            hi = np.minimum((k + 1) * DAYS_PER_MONTH, arm_end[r])
+            keep = hi > lo
+            r, k, lo, hi = r[keep], k[keep], lo[keep], hi[keep]
+            in_care = np.zeros(len(r))
+            for j in range(J):
+                in_care += np.clip(np.minimum(E[r, j], hi) - np.maximum(S[r, j], lo), 0, None)
+            k_dev = np.minimum(np.minimum(k, month_of(first)[r]), self.K - 1)
+            # the heavy-care curve: rows up to the first heavy care; death competes
+            h = heavy[r]
+            hk = lo < h
+            hi_h = np.minimum(hi, h)
+            ev = np.where((hi_h >= h) & np.isfinite(h), 1, np.where(hi >= death[r], 2, 0))
+            out[arm] = {"r": r, "k": k, "lo": lo, "hi": hi, "care": in_care, "k_dev": k_dev,
+                        "dev_after_grace": k_dev * DAYS_PER_MONTH >= G,
+                        "k_move": np.minimum(k, month_of(death)[r]), "heavy_rows": hk,
+                        "heavy_aj": FixedRows(lo[hk], hi_h[hk], ev[hk], 1)}
+        return out
 
     # -- the weight models ---------------------------------------------------------------------
     def _coefs(self, m: np.ndarray, info: dict | None, steps: int | None = None):
@@ -253,8 +325,9 @@ class TrialEngine:
             if np.sum(m * self.moved) >= 5 else None
         return s, mv
 
-    def weights(self, m: np.ndarray, coefs=None) -> dict[str, np.ndarray]:
-        """Inverse-probability weights of every clone row, per arm."""
+    def weights(self, m: np.ndarray, coefs=None, ext_out: dict | None = None) -> dict[str, np.ndarray]:
+        """Inverse-probability weights of every clone row, per arm (and, into ``ext_out``, of the
+        rows that follow past first specialist care)."""
         p = self.p
         s, mv = coefs or self._coefs(m, None)
         h_start = _HazardModel.predict(s, self.base, self.wijk, self.K)
@@ -267,6 +340,11 @@ class TrialEngine:
             r, k = a["r"], a["k"]
             dev = np.where(a["after_grace"], 1 / p_grace[r], 1.0) if arm == "a" else 1 / nostart[r, k]
             out[arm] = dev * (move_w[r, k] if move_w is not None and not p.moved_competing else 1.0)
+        if self.ext is not None and ext_out is not None:
+            for arm, a in self.ext.items():
+                r = a["r"]
+                dev = np.where(a["dev_after_grace"], 1 / p_grace[r], 1.0) if arm == "a" else 1 / nostart[r, a["k_dev"]]
+                ext_out[arm] = dev * (move_w[r, a["k_move"]] if move_w is not None and not p.moved_competing else 1.0)
         if p.truncate:
             allw = np.concatenate([out["a"], out["b"]])
             freq = np.concatenate([m[self.arms["a"]["r"]], m[self.arms["b"]["r"]]])
@@ -287,7 +365,8 @@ class TrialEngine:
         else:
             m = np.asarray(m, float)
             coefs = self._coefs(m, info, steps)
-        w = self.weights(m, coefs)
+        w_ext: dict = {}
+        w = self.weights(m, coefs, w_ext if self.ext is not None else None)
         tau = self.p.tau_days
         out = {}
         for arm, a in self.arms.items():
@@ -313,6 +392,19 @@ class TrialEngine:
                                                                 mr[ev], len(grid) + 1))[:len(grid)]
         out["rd_tau"] = out["cif_a_tau"] - out["cif_b_tau"]
         out["rmst_diff_months"] = out["rmst_a_months"] - out["rmst_b_months"]
+        if self.ext is not None:
+            L = self.p.long_months
+            for arm, a in self.ext.items():
+                fw = w_ext[arm] * m[a["r"]]
+                k = np.minimum(a["k"], L)
+                seen = np.bincount(k, fw * (a["hi"] - a["lo"]), L + 1)
+                cared = np.bincount(k, fw * a["care"], L + 1)
+                share = np.divide(cared, seen, out=np.zeros(L + 1), where=seen > 0)[:L]
+                out[f"specialist_months_{arm}"] = float(share.sum())
+                aj = a["heavy_aj"]
+                out[f"heavy_care_{arm}"] = float(aj.at(aj.cif(fw[a["heavy_rows"]]), self.p.tau_long_days)[0])
+            out["specialist_months_diff"] = out["specialist_months_a"] - out["specialist_months_b"]
+            out["heavy_care_rd"] = out["heavy_care_a"] - out["heavy_care_b"]
         return out
 
     def rows(self) -> pd.DataFrame:

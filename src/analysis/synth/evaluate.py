@@ -26,5 +26,5 @@ def trial_on_synthetic(p: SynthParams, n_boot: int, seed: int = 1, workers: int 
     cohort = build_cohort(tables, str(p.registry_start), str(p.extract_date))
     tp = TrialParams(grace_months=p.primary_grace_months, tau_months=p.tau_months)
     fu = follow_up(eligible(cohort, tp), cohort, tp)
-    trial, _ = run_trial(fu, tp, n_boot=n_boot, seed=seed, workers=workers, label="synthetic")
+    trial, _ = run_trial(fu, tp, n_boot=n_boot, seed=seed, workers=workers, label="synthetic", cohort=cohort)
     return truth, trial, cohort
