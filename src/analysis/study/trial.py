@@ -312,7 +312,7 @@ class TrialEngine:
             hi_h = np.minimum(hi, h)
             ev = np.where((hi_h >= h) & np.isfinite(h), 1, np.where(hi >= death[r], 2, 0))
             out[arm] = {"r": r, "k": k, "lo": lo, "hi": hi, "care": in_care, "k_dev": k_dev,
-                        "dev_after_grace": k_dev * DAYS_PER_MONTH >= G,
+                        "started": (start[r] <= np.minimum(lo, first[r])) & (start[r] <= G),
                         "k_move": np.minimum(k, month_of(death)[r]), "heavy_rows": hk,
                         "heavy_aj": FixedRows(lo[hk], hi_h[hk], ev[hk], 1)}
         return out
@@ -343,13 +343,24 @@ class TrialEngine:
         if self.ext is not None and ext_out is not None:
             for arm, a in self.ext.items():
                 r = a["r"]
-                dev = np.where(a["dev_after_grace"], 1 / p_grace[r], 1.0) if arm == "a" else 1 / nostart[r, a["k_dev"]]
+                if arm == "a":
+                    # the strategy's start time is the natural one conditioned on a start within the
+                    # grace period: a clone that has started weighs 1 / P(start within g); one that
+                    # has not (yet, or before its first specialist care) weighs
+                    # P_strategy(no start by then) / P(no start by then) = (1 − F/p_g) / (1 − F)
+                    F = 1 - nostart[r, a["k_dev"]]
+                    waiting = np.clip((1 - F / p_grace[r]) / np.maximum(1 - F, 1e-12), 0, None)
+                    dev = np.where(a["started"], 1 / p_grace[r], waiting)
+                else:
+                    dev = 1 / nostart[r, a["k_dev"]]
                 ext_out[arm] = dev * (move_w[r, a["k_move"]] if move_w is not None and not p.moved_competing else 1.0)
         if p.truncate:
             allw = np.concatenate([out["a"], out["b"]])
             freq = np.concatenate([m[self.arms["a"]["r"]], m[self.arms["b"]["r"]]])
             lo_q, hi_q = _weighted_percentile(allw, freq, p.truncate)
             out = {arm: np.clip(w, lo_q, hi_q) for arm, w in out.items()}
+            if ext_out:
+                ext_out.update({arm: np.clip(w, lo_q, hi_q) for arm, w in ext_out.items()})
         return out
 
     # -- estimates -----------------------------------------------------------------------------

@@ -13,8 +13,10 @@ Mechanics (per child, hazards per year, piecewise constant within a month):
 - specialist care ``h_s = base_s(age, sex) * (c0 + c1 exp(beta S - beta^2/2) * active) * 1.6^[prior]``,
   where ``active`` is 0 once a light-support start has resolved the problem (probability
   ``prevent`` per start) and during ``delay_months`` after each start; no new spell while one runs;
-- a spell is heavy care with probability ``P_HEAVY``; after a light-support start (``reduce``)
-  spells are shorter and less often heavy, both by the factor ``1 - reduce``.
+- a spell is heavy care with probability ``P_HEAVY``, and comes with a child-protection measure
+  (OTS or voogdij, starting within 60 days of the spell) with probability ``P_MEASURE`` (more for
+  the most severe children); after a light-support start (``reduce``) spells and measures are
+  shorter and less often heavy or a measure, all by the factor ``1 - reduce``.
 
 Uptake depends on the severity only through the SDQ and the measured covariates, and on the
 unmeasured part ``z_u`` with weight ``sqrt(U)``: with ``U = 0`` there is no unmeasured confounding.
@@ -30,7 +32,10 @@ from .population import Population
 
 K_LIGHT = 12   # light-support starts drawn per child
 J_SPELLS = 8   # specialist spells drawn per child
-P_HEAVY = 0.15  # probability that a specialist spell is heavy care (with stay, or a protection measure)
+P_HEAVY = 0.15  # probability that a specialist spell is care with a stay
+P_MEASURE = (0.05, 0.12)  # probability that a spell comes with a protection measure: base, extra if severity > 1.2
+P_GUARDIANSHIP = 0.12     # share of the measures that are voogdij (longer) instead of OTS
+MEASURE_YEARS = {"11": 2.0, "21": 5.0}   # median duration of an OTS / a voogdij, years (domain notes: 2.3 / 7)
 MAX_AGE = 23.0  # the course is simulated to this age: registration stops at 18, the truth follows a
 #                 child of 16 at time zero for τ_L = 60 months and a delay beyond
 
@@ -51,6 +56,10 @@ class Draws:
     dur_spec: np.ndarray    # (n, J) spell durations, days
     u_grace: np.ndarray     # (n,) uniform for a start forced within the grace period
     u_heavy: np.ndarray     # (n, J) uniforms: spell j is heavy care if below its probability
+    u_measure: np.ndarray   # (n, J) uniforms: spell j comes with a protection measure if below its probability
+    u_kind: np.ndarray      # (n, J) uniforms: the measure is a voogdij if below P_GUARDIANSHIP
+    z_measure: np.ndarray   # (n, J) standard normals: the measure's log duration
+    lag_measure: np.ndarray  # (n, J) days from the spell's start to the measure's
 
     def subset(self, idx: np.ndarray) -> "Draws":
         return Draws(**{k: v[idx] for k, v in self.__dict__.items()})
@@ -80,7 +89,10 @@ class Course:
     spell_j: np.ndarray
     spell_start: np.ndarray
     spell_end: np.ndarray
-    spell_heavy: np.ndarray
+    spell_heavy: np.ndarray      # care with a stay
+    measure_kind: np.ndarray     # per spell: "" (no protection measure), "11" (OTS) or "21" (voogdij)
+    measure_start: np.ndarray    # per spell: day the measure starts (nan: none)
+    measure_end: np.ndarray
 
 
 def severity(pop: Population, p: SynthParams) -> np.ndarray:
@@ -101,7 +113,9 @@ def make_draws(rng: np.random.Generator, n: int) -> Draws:
         dur_spec=np.minimum(np.ceil(np.exp(rng.normal(np.log(20 * DAYS_PER_MONTH), 0.9, size=(n, J_SPELLS)))) + 30,
                            8 * DAYS_PER_YEAR),
         u_grace=rng.random(n),
-        u_heavy=rng.random((n, J_SPELLS)))      # drawn last: the draws before it are those of earlier versions
+        u_heavy=rng.random((n, J_SPELLS)),      # drawn after the others: the draws before are those of earlier versions
+        u_measure=rng.random((n, J_SPELLS)), u_kind=rng.random((n, J_SPELLS)),
+        z_measure=rng.normal(size=(n, J_SPELLS)), lag_measure=np.floor(rng.uniform(0, 60, (n, J_SPELLS))))
 
 
 def make_screenings(rng: np.random.Generator, pop: Population, p: SynthParams) -> Screenings:
@@ -172,7 +186,8 @@ def _refresh(d: Draws, fresh: Draws, now: np.ndarray, k_u, j_s, cum_u, cum_s) ->
     later_l = np.arange(K_LIGHT)[None, :] >= k_u[i][:, None]
     later_s = np.arange(J_SPELLS)[None, :] >= j_s[i][:, None]
     for name, later in (("e_light", later_l), ("dur_light", later_l), ("u_prevent", later_l), ("provider", later_l),
-                        ("e_spec", later_s), ("dur_spec", later_s), ("u_heavy", later_s)):
+                        ("e_spec", later_s), ("dur_spec", later_s), ("u_heavy", later_s),
+                        ("u_measure", later_s), ("u_kind", later_s), ("z_measure", later_s), ("lag_measure", later_s)):
         cur = getattr(d, name)
         cur[i] = np.where(later, getattr(fresh, name)[i], cur[i])
     ku, js = np.minimum(k_u[i], K_LIGHT - 1), np.minimum(j_s[i], J_SPELLS - 1)
@@ -201,6 +216,7 @@ def run_course(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
     resolved = np.zeros(n, bool); susp_until = np.full(n, -np.inf)
     spec_until = np.full(n, -np.inf); cum_s = np.zeros(n); j_s = np.zeros(n, int)
     forced_done = np.zeros(n, bool)
+    first_s = np.full(n, np.inf); after_spell = np.zeros(n, bool)   # first specialist spell after t0
     out_l: list[tuple] = []; out_s: list[tuple] = []
     t = np.floor(pop.birth.min() / DAYS_PER_MONTH) * DAYS_PER_MONTH
     while t < t_end:
@@ -211,20 +227,30 @@ def run_course(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
         live = (age >= 0) & (age < MAX_AGE) & (pop.death > t)
         # hazards from the state at the start of the month
         h_u = uptake_hazard(pop, scr, p, t) * live * (light_until <= t) * (k_u < K_LIGHT)
+        if trial is not None:
+            # the strategy holds from t0 to the first specialist spell after it (protocol: a clone
+            # deviates only by what it does before its first specialist care), then the natural
+            # course: while it holds, no natural start (the uptake clock stands still, so that it
+            # goes on afterwards as a fresh, memoryless clock)
+            h_u = h_u * ~((t >= trial.t0) & ~after_spell & ~forced_done)
         active = ~resolved & (susp_until <= t)
         h_s = specialist_hazard(pop, p, sev, t, active, j_s > 0) * live * (spec_until <= t) * (j_s < J_SPELLS)
         fire_u, s_u, dh_u = _clock(h_u, cum_u, d.e_light[rows, np.minimum(k_u, K_LIGHT - 1)], t)
         fire_s, s_s, dh_s = _clock(h_s, cum_s, d.e_spec[rows, np.minimum(j_s, J_SPELLS - 1)], t)
         if trial is not None:
-            blocked = s_u >= trial.t0
+            first_s = np.where(fire_s & (s_s >= trial.t0) & ~after_spell, s_s, first_s)
+            blocked = (s_u >= trial.t0) & (s_u < first_s)
             if trial.mode == "a":
                 blocked &= ~forced_done
-                force = ~forced_done & (trial.s_force < t + DAYS_PER_MONTH) & (pop.death > trial.s_force)
+                # arm a's start, unless a specialist spell comes first (then the natural course)
+                force = (~forced_done & (trial.s_force < t + DAYS_PER_MONTH) & (pop.death > trial.s_force)
+                         & (trial.s_force < first_s))
                 fire_u = (fire_u & ~blocked & ~force) | force
                 s_u = np.where(force, trial.s_force, s_u)
                 forced_done |= force
             else:
                 fire_u &= ~blocked
+            after_spell |= np.isfinite(first_s)
         cum_u = np.where(fire_u, 0.0, cum_u + dh_u)
         cum_s = np.where(fire_s, 0.0, cum_s + dh_s)
         if fire_u.any():
@@ -241,11 +267,17 @@ def run_course(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
             factor = 1 - p.reduce * (k_u[i] > 0)
             end = s_s[i] + d.dur_spec[i, j] * factor
             heavy = d.u_heavy[i, j] < P_HEAVY * factor
-            out_s.append((i, j, s_s[i], end, heavy))
+            measure = d.u_measure[i, j] < (P_MEASURE[0] + P_MEASURE[1] * (sev[i] > 1.2)) * factor
+            kind = np.where(d.u_kind[i, j] < P_GUARDIANSHIP, "21", "11")
+            m_start = s_s[i] + d.lag_measure[i, j]
+            years = np.where(kind == "21", MEASURE_YEARS["21"], MEASURE_YEARS["11"])
+            m_end = np.floor(m_start + np.exp(np.log(years * DAYS_PER_YEAR) + 0.6 * d.z_measure[i, j]) * factor)
+            out_s.append((i, j, s_s[i], end, heavy, np.where(measure, kind, ""),
+                          np.where(measure, m_start, np.nan), np.where(measure, m_end, np.nan)))
             spec_until[i] = end
             j_s[i] += 1
         t += DAYS_PER_MONTH
     cat = lambda lst, c, dt: np.concatenate([x[c] for x in lst]).astype(dt) if lst else np.zeros(0, dt)  # noqa: E731
     return Course(cat(out_l, 0, int), cat(out_l, 1, int), cat(out_l, 2, float), cat(out_l, 3, float),
                   cat(out_s, 0, int), cat(out_s, 1, int), cat(out_s, 2, float), cat(out_s, 3, float),
-                  cat(out_s, 4, bool))
+                  cat(out_s, 4, bool), cat(out_s, 5, object), cat(out_s, 6, float), cat(out_s, 7, float))

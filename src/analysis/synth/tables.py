@@ -220,27 +220,29 @@ def specialist_table(pop, c: Course, ids, m: Municipality, p: SynthParams,
 
 
 def protection_table(pop, c: Course, ids, p: SynthParams, rng: np.random.Generator) -> pd.DataFrame:
-    """Child-protection measures (OTS, voogdij) for some spells of the most severe children."""
-    sev = severity(pop, p)[c.spell_person]
-    take = rng.random(len(sev)) < 0.05 + 0.12 * (sev > 1.2)
-    person = c.spell_person[take]
-    start = np.floor(c.spell_start[take] + rng.uniform(0, 60, take.sum()))
-    kind = np.where(rng.random(len(person)) < 0.12, "21", "11")
-    dur = np.exp(rng.normal(np.log(np.where(kind == "21", 5.0, 2.0) * DAYS_PER_YEAR), 0.6))
-    end = np.floor(start + dur)
+    """Child-protection measures (OTS, voogdij): those of the course (part of a spell; ``reduce``
+    acts on them there), as the registry sees them."""
+    has = c.measure_kind != ""
+    person, kind = c.spell_person[has], c.measure_kind[has].astype(str)
+    start, end = c.measure_start[has], c.measure_end[has]
     eighteen = pop.birth[person] + 18 * DAYS_PER_YEAR
     at18 = end >= eighteen
     end = np.minimum(end, eighteen)
     lo, hi = registered_window(pop, p)
     keep = _registered(pop, lo, hi, person, start, end) & (end > start)
     person, start, end, kind, at18 = person[keep], start[keep], end[keep], kind[keep], at18[keep]
-    # one record per measure: a measure that starts while one of the same type runs is the same one
+    # one record per measure: a measure that starts while one of the same type runs is the same
+    # one, running to the later end (the record covers both)
     order = np.lexsort((start, kind, person))
     person, start, end, kind, at18 = person[order], start[order], end[order], kind[order], at18[order]
     group = pd.Series(person.astype(str)) + kind
-    prev_end = pd.Series(end).groupby(group).cummax().groupby(group).shift(1).to_numpy()
-    keep = ~(start < prev_end)
-    person, start, end, kind, at18 = person[keep], start[keep], end[keep], kind[keep], at18[keep]
+    run_end = pd.Series(end).groupby(group).cummax()
+    prev_end = run_end.groupby(group).shift(1).to_numpy()
+    first = ~(start < prev_end)
+    record = np.cumsum(first) - 1
+    end = pd.Series(end).groupby(record).max().to_numpy()
+    at18 = pd.Series(at18).groupby(record).max().to_numpy(bool)
+    person, start, kind = person[first], start[first], kind[first]
     end, cut = _cut_end(pop, p, person, end)
     reason = np.where(kind == "21", np.where(at18, "11", "14"), np.where(at18, "01", "04"))
     reason = np.where(np.isfinite(end), reason, "")

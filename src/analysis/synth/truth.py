@@ -16,6 +16,7 @@ level): the world that an estimator censoring at moving out and at 18 targets. D
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .course import Course, Draws, Screenings, Trial, make_draws, run_course, uptake_hazard
 from .params import DAYS_PER_MONTH, DAYS_PER_YEAR, SynthParams
@@ -75,16 +76,32 @@ def forced_start(pop: Population, scr: Screenings, d: Draws, p: SynthParams, t0:
     return t0 + months * DAYS_PER_MONTH
 
 
+def _union_days(person: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
+    """Per child: days covered by the union of its intervals [lo, hi) (concurrent care once)."""
+    keep = hi > lo
+    person, lo, hi = person[keep], lo[keep], hi[keep]
+    order = np.lexsort((lo, person))
+    person, lo, hi = person[order], lo[order], hi[order]
+    reach = pd.Series(hi).groupby(person).cummax()
+    before = reach.groupby(person).shift(1).fillna(-np.inf).to_numpy()
+    return np.bincount(person, np.maximum(hi - np.maximum(lo, before), 0), minlength=n)
+
+
 def _care_after(course: Course, n: int, t0: np.ndarray, long_days: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per child: months in specialist care within [t0, t0 + τ_L], and days to the first heavy spell (inf: none)."""
+    """Per child: months in specialist care (spells and protection measures, concurrent ones once)
+    within [t0, t0 + τ_L], and days to the first heavy care (a spell with a stay or a protection
+    measure; inf: none)."""
     p = course.spell_person
     after = course.spell_start >= t0[p]
-    lo = np.maximum(course.spell_start, t0[p])
-    hi = np.minimum(course.spell_end, t0[p] + long_days)
-    months = np.bincount(p[after], np.maximum(hi - lo, 0)[after], minlength=n) / DAYS_PER_MONTH
+    has = after & (course.measure_kind != "")
+    person = np.concatenate([p[after], p[has]])
+    lo = np.concatenate([course.spell_start[after], course.measure_start[has]])
+    hi = np.concatenate([course.spell_end[after], course.measure_end[has]])
+    months = _union_days(person, np.maximum(lo, t0[person]), np.minimum(hi, t0[person] + long_days), n) / DAYS_PER_MONTH
     heavy = np.full(n, np.inf)
     h = after & course.spell_heavy
     np.minimum.at(heavy, p[h], course.spell_start[h] - t0[p[h]])
+    np.minimum.at(heavy, p[has], course.measure_start[has] - t0[p[has]])
     return months, heavy
 
 
