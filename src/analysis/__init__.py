@@ -1,3 +1,3 @@
-"""Research workbench: does light youth support delay or prevent specialist youth care?"""
+"""Research workbench: does light youth support prevent, delay or reduce specialist youth care?"""
 
 __version__ = "0.1.0"

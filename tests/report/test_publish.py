@@ -48,7 +48,7 @@ def test_appendices_have_contents_provenance_and_no_code(published, region):
     assert 'href="../analysis-protocol.html"' in html
     assert "primary_analysis(" not in html and "import " not in html   # code hidden
     assert html.count("data:image/png;base64") >= 4
-    assert "Appendix 2 — Does" not in html and "Bijlage 2 — Stelt" in html   # Dutch only
+    assert "Appendix 2 — Does" not in html and "Bijlage 2 — Voorkomt" in html   # Dutch only
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ import pytest
 import frames_ref as ref
 from analysis.registry.validate import validate_delivery
 from analysis.study.bootstrap import KEYS, bootstrap, draws, order_by_data, percentile_ci
-from analysis.study.cohort import build_cohort
+from analysis.study.cohort import SPECIALIST, build_cohort
 from analysis.study.trial import TrialEngine, TrialParams, _weighted_percentile, eligible, estimate, follow_up
 from analysis.synth.generate import write_municipality
 from analysis.synth.params import Municipality, SynthParams
@@ -91,3 +91,71 @@ def test_weighted_percentile_is_the_percentile_of_the_repeated_values():
     freq = rng.integers(0, 4, 500)
     for q in ((1.0, 99.0), (5.0, 50.0), (0.0, 100.0)):
         np.testing.assert_allclose(_weighted_percentile(x, freq, q), np.percentile(np.repeat(x, freq), q), rtol=1e-12)
+
+
+# -- reduces: follow-up past first specialist care ------------------------------------------------
+
+def _union_within(intervals, lo, hi):
+    """Days of [lo, hi) covered by the union of ``intervals`` (a plain loop: the reference)."""
+    cut = sorted((max(s, lo), min(e, hi)) for s, e in intervals if min(e, hi) > max(s, lo))
+    total, reach = 0.0, -np.inf
+    for s, e in cut:
+        if e > reach:
+            total += e - max(s, reach)
+            reach = e
+    return total
+
+
+def test_days_in_care_per_clone_month_equal_a_plain_count_from_the_episodes(cohort):
+    """Every clone row past first specialist care carries the days in care (episodes and protection
+    measures, concurrent ones once) of its month, counted here child by child from the cohort."""
+    from analysis.study.trial import care_episodes
+    tp = TrialParams(tau_long_months=48)
+    fu = _fu(cohort, tp)
+    care = care_episodes(fu, cohort)
+    engine = TrialEngine(fu, tp, care=care)
+    spec = cohort.specialist.groupby("person_id")
+    t0 = fu["t0"].to_numpy()
+    checked = 0
+    for arm in ("a", "b"):
+        x = engine.ext[arm]
+        with_care = np.flatnonzero(x["care"] > 0)
+        assert len(with_care) > 50
+        rng = np.random.default_rng(3)
+        for row in rng.choice(len(x["r"]), 300, replace=False).tolist() + with_care[:200].tolist():
+            child = x["r"][row]
+            pid = fu["person_id"].iloc[child]
+            eps = spec.get_group(pid) if pid in spec.groups else None
+            ivs = [] if eps is None else list(zip(eps["start"] - t0[child], eps["end"] - t0[child]))
+            assert x["care"][row] == pytest.approx(_union_within(ivs, x["lo"][row], x["hi"][row]), abs=1e-9)
+            checked += 1
+    assert checked == 1000
+    # follow-up goes on past the first specialist care: rows after it exist, and carry care
+    first = np.where(fu["reason"].to_numpy() == SPECIALIST, fu["end"].to_numpy(), np.inf)
+    b = engine.ext["b"]
+    after = b["lo"] >= first[b["r"]]
+    assert after.sum() > 100 and b["care"][after].sum() > 0
+
+
+def test_reduces_replicates_equal_the_engine_on_the_resampled_frame(cohort):
+    """Months in care and heavy care under bootstrap frequency weights equal the engine built on the
+    resampled children (each drawn child with its care episodes)."""
+    from analysis.study.bootstrap import EXT_KEYS
+    from analysis.study.trial import care_episodes
+    tp = TrialParams(tau_long_months=48)
+    fu = _fu(cohort, tp)
+    care = care_episodes(fu, cohort)
+    engine = TrialEngine(fu, tp, care=care)
+    for s in np.random.SeedSequence(11).spawn(2):
+        m = draws(len(fu), s)
+        got = engine.estimate(m)
+        idx = np.repeat(np.arange(len(fu)), m)
+        sample = fu.iloc[idx].reset_index(drop=True)
+        sample["person_id"] = np.arange(len(sample)).astype(str)
+        copies = {c: np.flatnonzero(idx == c) for c in np.unique(care["child"])}
+        rc = care.iloc[np.repeat(np.arange(len(care)), [len(copies.get(c, ())) for c in care["child"]])].copy()
+        rc["child"] = np.concatenate([copies.get(c, np.zeros(0, int)) for c in care["child"]]) if len(rc) else []
+        ref_engine = TrialEngine(sample, tp, care=rc.reset_index(drop=True))
+        want = ref_engine.estimate()
+        for k in EXT_KEYS:
+            assert got[k] == pytest.approx(want[k], rel=1e-7, abs=1e-9), k

@@ -32,6 +32,10 @@ def test_no_effect(tmp_path):
     assert truth["answers"]["prevents"] == truth["answers"]["delays"] == "not_shown"
     assert trial.answers["prevents"] != "yes" and trial.answers["delays"] != "yes"
     assert covers(trial.prevented_fraction, truth["prevented_fraction"]) and covers(trial.delay_months, truth["delay_months"])
+    # reduces: no change in months of specialist care or heavy care (the truth: exactly none)
+    assert truth["specialist_months_diff"] == 0 and truth["answers"]["reduces"] == "not_shown"
+    assert trial.answers["reduces"] != "yes"
+    assert covers(trial.reduces["specialist_months_diff"], 0.0) and covers(trial.reduces["heavy_care_rd"], 0.0)
     # the naive ever/never comparison: immortal time makes light support look protective
     tv, naive = secondary_cox(cohort, 30)
     assert naive["hr"]["upper"] < 1 and naive["hr"]["hr"] < tv["hr"]["hr"]
@@ -57,3 +61,15 @@ def test_pure_delay(tmp_path):
     assert trial.answers["delays"] == "yes" and trial.answers["prevents"] != "yes" and trial.verdict == "delays"
     assert truth["delay_months"] > 6 and covers(trial.delay_months, truth["delay_months"])
     assert covers(trial.prevented_fraction, truth["prevented_fraction"])
+
+
+def test_reduce(tmp_path):
+    """Light support that neither prevents nor delays the first specialist care but makes what
+    follows shorter and less often heavy: reduces, and only that."""
+    truth, trial, _ = _run(tmp_path, 30000, 404, prevent=0.0, delay_months=0.0, reduce=0.6)
+    assert truth["answers"] == {"prevents": "not_shown", "delays": "not_shown", "reduces": "yes"}
+    assert trial.answers["reduces"] == "yes" and trial.answers["prevents"] != "yes"
+    for k in ("specialist_months_diff", "specialist_months_a", "specialist_months_b", "heavy_care_rd"):
+        assert covers(trial.reduces[k], truth[k]), k
+    assert covers(trial.ci["rd_tau"], truth["rd_tau"])
+    assert trial.minimum_detectable["specialist_months_diff"] < abs(truth["specialist_months_diff"])

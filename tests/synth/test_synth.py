@@ -115,6 +115,47 @@ def test_reduce_shortens_specialist_care_and_lowers_heavy_care_in_the_truth():
     assert red["answers"]["reduces"] == "yes"
 
 
+def test_months_in_care_count_concurrent_care_once():
+    """Hand count: child 0 has [0, 10) and [5, 20) (20 days, not 25) and [30, 31); child 1 [2, 4);
+    child 2 an empty interval; child 3 nothing."""
+    from analysis.synth.truth import _union_days
+    days = _union_days(np.array([0, 0, 1, 0, 2]), np.array([5.0, 0, 2, 30, 7]), np.array([20.0, 10, 4, 31, 7]), 4)
+    assert days.tolist() == [21.0, 2.0, 0.0, 0.0]
+
+
+def test_protection_measures_are_the_courses_and_reduce_shortens_them():
+    """Child-protection measures belong to the simulated course (so that the truth counts them and
+    ``reduce`` acts on them): every registered measure starts on a day of one of the child's course
+    measures, and after light support a measure is shorter by the factor 1 − reduce."""
+    from analysis.synth.course import make_draws, make_screenings, run_course
+    from analysis.synth.population import make_population
+    from analysis.synth.tables import protection_table, pseudonyms
+    p = SynthParams(municipalities=(Municipality("9906", "M", 4000),), reduce=0.5)
+    pop = make_population(p.municipalities[0], p, np.random.SeedSequence(5))
+    rng = np.random.default_rng(6)
+    scr = make_screenings(rng, pop, p)
+    d = make_draws(rng, pop.n)
+    c = run_course(pop, scr, d, p, 20000.0)
+    ids = pseudonyms("test", pop.n)
+    prot = protection_table(pop, c, ids, p, np.random.default_rng(7))
+    assert len(prot) > 20
+    has = c.measure_kind != ""
+    course = set(zip(ids[c.spell_person[has]], c.measure_start[has].astype(int)))
+    start = (pd.to_datetime(prot["start_date"]) - pd.Timestamp("1970-01-01")).dt.days
+    assert all((pid, s) in course for pid, s in zip(prot["person_id"], start))
+    # the same draws, the same children: the measure after a light-support start is half as long
+    q = SynthParams(municipalities=p.municipalities, reduce=0.0)
+    c0 = run_course(pop, scr, d, q, 20000.0)
+    key = lambda cc: {(i, j): (s, e) for i, j, s, e, k in zip(cc.spell_person, cc.spell_j, cc.measure_start,  # noqa: E731
+                                                               cc.measure_end, cc.measure_kind) if k}
+    k0, k1 = key(c0), key(c)
+    pairs = [(k0[x], k1[x]) for x in k1 if x in k0 and k0[x][0] == k1[x][0]]   # the same spell, both worlds
+    ratios = np.array([(b[1] - b[0]) / (a[1] - a[0]) for a, b in pairs])
+    assert len(ratios) > 20
+    assert np.all((np.abs(ratios - 1) < 0.01) | (np.abs(ratios - 0.5) < 0.01))   # untouched, or halved
+    assert np.any(np.abs(ratios - 0.5) < 0.01) and np.any(np.abs(ratios - 1) < 0.01)
+
+
 def test_truth_answers_and_verdict_rules():
     """The protocol's zero bands on true values: |π| < 0.03, |D| < 0.5 month, |RD| < 0.5 point."""
     assert truth_answers(0.2, 0.3, None, True) == {"prevents": "yes", "delays": "not_shown", "reduces": "not_estimated"}

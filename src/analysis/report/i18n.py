@@ -161,8 +161,11 @@ WORDS: dict[str, dict[str, str]] = {
                         "(start lichte ondersteuning, verhuizing)",
         "s_time_zero": "datum van de JGZ-screening met het signaal",
         "s_follow_up": "tot eerste specialistische zorg, verhuizing (gecensureerd), overlijden (concurrerend), "
-                       "18 jaar, peildatum of τ_L = {long} maanden",
-        "s_outcome": "eerste specialistische jeugdhulp (BIJ-hulpvorm 02–04, 11–14, jeugdbescherming)",
+                       "18 jaar, peildatum of τ_L = {long} maanden; voor 'vermindert' na de eerste specialistische "
+                       "zorg verder tot verhuizing, 18 jaar, peildatum of τ_L",
+        "s_outcome": "eerste specialistische jeugdhulp (BIJ-hulpvorm 02–04, 11–14, jeugdbescherming); voor "
+                     "'vermindert': maanden in specialistische jeugdhulp tot τ_L en zware zorg (11–14 of "
+                     "jeugdbescherming)",
         "s_contrasts": "voorkomen deel π en uitstel D uit curve a(t) ≈ (1 − π) × curve b(t − D) tot τ_L; het "
                        "risicoverschil per maand; RD(τ) en RMST-verschil tot τ = {tau} maanden; 95%-BI uit "
                        "{n_boot} bootstrapreplicaties op kindniveau",
@@ -179,7 +182,7 @@ WORDS: dict[str, dict[str, str]] = {
                        "Aantallen afgerond op 5, onder de 10 onderdrukt.",
         "municipality": "gemeente", "eligible_short": "geschikt", "rd_index": "RD(τ), procentpunt (95%-BI)",
         "rmst_index": "RMST-verschil, maanden (95%-BI)", "appendices": "bijlagen",
-        "pi_index": "voorkomen deel π, % (95%-BI)", "d_index": "uitstel D, maanden (95%-BI)",
+        "pi_index": "voorkomen deel π, % (95%-BI)", "d_index": "uitstel D, maanden (95%-BI)", "months_index": "maanden in specialistische jeugdhulp per kind, a − b (95%-BI)",
         "answers_index": "de drie antwoorden",
         "rejected_rows": "afgewezen rijen", "pooled": "gepoold (random effects, Paule–Mandel)", "pooled_short": "gepoold",
         "failed": "mislukt", "synthetic": "synthetisch", "forest": "Risicoverschil per gemeente",
@@ -224,9 +227,24 @@ WORDS: dict[str, dict[str, str]] = {
                       "maanden later; negatief is eerder).",
         "later": "later", "earlier": "eerder",
         "ans_reduces": "**Vermindert lichte ondersteuning de specialistische jeugdhulp (minder maanden, minder zware "
-                       "zorg)?** {word}: dit antwoord komt in een volgende versie van de workbench.",
+                       "zorg)?** {word}. In de {long} maanden na het signaal zit een kind naar schatting **{ma} "
+                       "maanden** in specialistische jeugdhulp als het lichte ondersteuning krijgt, en **{mb} "
+                       "maanden** zonder: **{d} maanden {more}** per kind (95%-BI {lo} tot {hi} maanden; negatief is minder).",
+        "fewer": "minder", "more": "meer", "lower": "lager", "higher": "hoger",
+        "ans_reduces_none": "**Vermindert lichte ondersteuning de specialistische jeugdhulp (minder maanden, minder "
+                            "zware zorg)?** {word}: de maanden in zorg konden niet geschat worden.",
+        "ans_heavy": "De kans op zware zorg (met verblijf, of een kinderbeschermingsmaatregel) binnen {long} maanden "
+                     "is {ha} % met en {hb} % zonder lichte ondersteuning: {d} procentpunt {more} (95%-BI {lo} tot {hi}).",
+        "ans_heavy_few": "Over zware zorg (met verblijf, of een kinderbeschermingsmaatregel) binnen {long} maanden "
+                         "zeggen we niets: minder dan {n} kinderen kregen die in een van beide groepen.",
+        "care_title": "Hoeveel kinderen zijn in specialistische jeugdhulp, maand na maand",
+        "care_share": "in specialistische jeugdhulp (%)",
+        "care_months": "{label}: {m} maanden per kind",
+        "care_note": "de oppervlakte onder een curve is het aantal maanden in zorg per kind; alleen maanden met "
+                     "genoeg kinderen in en buiten zorg",
         "ans_mde": "Het kleinste effect dat deze registratie met 80 % zekerheid had kunnen aantonen: een voorkomen "
-                   "deel van **{pi} %**, of een risicoverschil van **{rd} procentpunt** na {years} jaar.",
+                   "deel van **{pi} %**, of een risicoverschil van **{rd} procentpunt** na {years} jaar{months}.",
+        "ans_mde_months": ", of een verschil van **{m} maanden** in specialistische jeugdhulp per kind",
         "ans_mde_none": "Met deze registratie had zelfs een voorkomen deel van 100 % (alle specialistische jeugdhulp "
                         "voorkomen) niet met 80 % zekerheid aangetoond kunnen worden; een risicoverschil pas vanaf "
                         "**{rd} procentpunt** na {years} jaar. Er zijn te weinig kinderen of te weinig gebeurtenissen.",
@@ -311,8 +329,10 @@ WORDS: dict[str, dict[str, str]] = {
                         "light support, moving out)",
         "s_time_zero": "date of the youth health care screening with the signal",
         "s_follow_up": "to first specialist care, moving out (censored), death (competing), age 18, the extract "
-                       "date or τ_L = {long} months",
-        "s_outcome": "first specialist youth care (BIJ care types 02–04, 11–14, child protection)",
+                       "date or τ_L = {long} months; for 'reduces' on past the first specialist care to moving out, "
+                       "age 18, the extract date or τ_L",
+        "s_outcome": "first specialist youth care (BIJ care types 02–04, 11–14, child protection); for 'reduces': "
+                     "months in specialist youth care up to τ_L and heavy care (11–14 or child protection)",
         "s_contrasts": "prevented fraction π and delay D from curve a(t) ≈ (1 − π) × curve b(t − D) up to τ_L; the "
                        "risk difference per month; RD(τ) and RMST difference up to τ = {tau} months; 95% CI from "
                        "{n_boot} person-level bootstrap replicates",
@@ -327,7 +347,7 @@ WORDS: dict[str, dict[str, str]] = {
                        "insufficient data are left out of the pooled estimate. Counts rounded to 5, below 10 suppressed.",
         "municipality": "municipality", "eligible_short": "eligible", "rd_index": "RD(τ), percentage points (95% CI)",
         "rmst_index": "RMST difference, months (95% CI)", "appendices": "appendices",
-        "pi_index": "prevented fraction π, % (95% CI)", "d_index": "delay D, months (95% CI)",
+        "pi_index": "prevented fraction π, % (95% CI)", "d_index": "delay D, months (95% CI)", "months_index": "months in specialist care per child, a − b (95% CI)",
         "answers_index": "the three answers", "rejected_rows": "rejected rows",
         "pooled": "pooled (random effects, Paule–Mandel)", "pooled_short": "pooled", "failed": "failed",
         "synthetic": "synthetic", "forest": "Risk difference per municipality",
@@ -369,10 +389,25 @@ WORDS: dict[str, dict[str, str]] = {
                       "comes starts an estimated **{d} months {when}** (95% CI {lo} to {hi} months "
                       "later; negative is earlier).",
         "later": "later", "earlier": "earlier",
-        "ans_reduces": "**Does light support reduce specialist youth care (fewer months, less heavy care)?** {word}: "
-                       "this answer comes in a next version of the workbench.",
+        "ans_reduces": "**Does light support reduce specialist youth care (fewer months, less heavy care)?** {word}. "
+                       "In the {long} months after the signal a child spends an estimated **{ma} months** in "
+                       "specialist youth care with light support and **{mb} months** without: **{d} {more}** months per "
+                       "child (95% CI {lo} to {hi} months; negative is fewer).",
+        "fewer": "fewer", "more": "more", "lower": "lower", "higher": "higher",
+        "ans_reduces_none": "**Does light support reduce specialist youth care (fewer months, less heavy care)?** "
+                            "{word}: the months in care could not be estimated.",
+        "ans_heavy": "The risk of heavy care (with a stay, or a child-protection measure) within {long} months is "
+                     "{ha} % with and {hb} % without light support: {d} percentage points {more} (95% CI {lo} to {hi}).",
+        "ans_heavy_few": "About heavy care (with a stay, or a child-protection measure) within {long} months we say "
+                         "nothing: fewer than {n} children had it in one of the groups.",
+        "care_title": "How many children are in specialist youth care, month by month",
+        "care_share": "in specialist youth care (%)",
+        "care_months": "{label}: {m} months per child",
+        "care_note": "the area under a curve is the months in care per child; only months with enough children in "
+                     "and out of care",
         "ans_mde": "The smallest effect this registration could have shown with 80% power: a prevented share of "
-                   "**{pi} %**, or a risk difference of **{rd} percentage points** after {years} years.",
+                   "**{pi} %**, or a risk difference of **{rd} percentage points** after {years} years{months}.",
+        "ans_mde_months": ", or a difference of **{m} months** in specialist youth care per child",
         "ans_mde_none": "With this registration not even a prevented share of 100% (all specialist youth care "
                         "prevented) could have been shown with 80% power; a risk difference only from **{rd} "
                         "percentage points** after {years} years. There are too few children or events.",

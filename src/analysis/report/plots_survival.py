@@ -144,3 +144,23 @@ def trajectory_figure(shown: pd.DataFrame, fit: pd.DataFrame | None, arm_labels:
     fig.suptitle(f"{t('traj_title', lang)} — {t('traj_note', lang)}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def in_care_figure(shown: pd.DataFrame, arm_labels: tuple[str, str], months: dict, lang: str = "nl") -> plt.Figure:
+    """The share of each arm's children in specialist care per month since the signal (the area under
+    a curve is the months in care per child, written in the legend). Only the months that may be
+    published."""
+    if shown is None or len(shown) < 2:
+        return _empty(lang)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    m = shown["month"].to_numpy(float) + 0.5      # the share is that of the month: drawn at its middle
+    for arm, color, label in (("a", "#4c72b0", arm_labels[0]), ("b", "#dd8452", arm_labels[1])):
+        mm = months.get(arm, np.nan)
+        text = t("care_months", lang, label=label, m=f"{mm:.1f}") if np.isfinite(mm) else label
+        ax.plot(m, shown[f"share_{arm}"] * 100, color=color, label=text, marker=".", ms=3, lw=1.2)
+        ax.fill_between(m, 0, shown[f"share_{arm}"] * 100, color=color, alpha=0.08)
+    ax.set_xlabel(t("months_since_signal", lang)); ax.set_ylabel(t("care_share", lang))
+    ax.set_xlim(left=0); ax.set_ylim(bottom=0); ax.legend(fontsize=8)
+    fig.suptitle(f"{t('care_title', lang)}\n{t('care_note', lang)}", fontsize=9)
+    fig.tight_layout()
+    return fig

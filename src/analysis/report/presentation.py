@@ -109,6 +109,27 @@ def trajectory_shown(trial, p) -> pd.DataFrame:
     return tr.iloc[keep][cols].reset_index(drop=True)
 
 
+def in_care_shown(trial, p) -> pd.DataFrame:
+    """The months of the share-in-specialist-care curves that may be published: in each arm at
+    least the threshold of clones seen that month, of them in care and of them not in care (a
+    share near 0 or 1 would otherwise reveal a small count). No counts in the result."""
+    ic = trial.in_care
+    cols = ["month", "share_a", "share_b"]
+    if ic is None or ic.empty:
+        return pd.DataFrame(columns=cols)
+    ok = np.ones(len(ic), bool)
+    for arm in ("a", "b"):
+        seen, care = ic[f"n_seen_{arm}"], ic[f"n_in_care_{arm}"]
+        ok &= (seen >= p.min_cell) & (care >= p.min_cell) & (seen - care >= p.min_cell)
+    return ic.loc[ok, cols].reset_index(drop=True)
+
+
+def heavy_care_shown(trial, p) -> bool:
+    """The heavy-care risks may be published: at least the threshold of clones with heavy care by τ_L
+    in each arm."""
+    return bool(trial.reduces) and min(trial.heavy_events) >= p.min_cell
+
+
 def age_curves(pr) -> dict[str, pd.DataFrame]:
     """The age curves of appendix 2 (all, boys, girls), named in the appendix's language."""
     p = pr.params
@@ -217,16 +238,46 @@ def answers_markdown(pr, lang: str = "nl") -> str:
                                                               else np.nan, 1),
                when=t("earlier" if d["estimate"] < 0 else "later", lang), lo=_num(d["ci_low"], 1),
                hi=_num(d["ci_high"], 1)),
-             t("ans_reduces", lang, word=word("reduces"))]
+             _reduces_line(tr, p, lang, word("reduces"))]
     md = tr.minimum_detectable
     mde_pi = md.get("prevented_fraction")
     lines.append(t("ans_mde_none" if mde_pi is not None and np.isfinite(mde_pi) and mde_pi >= 1 else "ans_mde", lang,
-                   pi=_num(mde_pi, 0, 100), rd=_num(md.get("rd_tau"), 1, 100), years=f"{p.tau_months / 12:.0f}"))
+                   pi=_num(mde_pi, 0, 100), rd=_num(md.get("rd_tau"), 1, 100), years=f"{p.tau_months / 12:.0f}",
+                   months=t("ans_mde_months", lang, m=_num(md["specialist_months_diff"], 1))
+                   if np.isfinite(md.get("specialist_months_diff", np.nan)) else ""))
     r2 = tr.shift_fit.get("fit_r2", np.nan)
     if np.isfinite(r2):
         lines.append(t("ans_fit", lang, r2=_num(max(r2, 0.0), 0, 100), long=long,
                        bad=t("ans_fit_bad", lang) if r2 < 0.7 else ""))
     return "\n\n".join(f"- {x}" if i < 3 else x for i, x in enumerate(lines))
+
+
+def _reduces_line(tr, p, lang: str, word: str) -> str:
+    r = tr.reduces
+    if not r or not np.isfinite(r["specialist_months_diff"]["estimate"]):
+        return t("ans_reduces_none", lang, word=word)
+    m, long = r["specialist_months_diff"], tr.params.long_months
+    line = t("ans_reduces", lang, word=word, long=long, ma=_num(r["specialist_months_a"]["estimate"], 1),
+             mb=_num(r["specialist_months_b"]["estimate"], 1), d=_num(abs(m["estimate"]), 1),
+             more=t("fewer" if m["estimate"] < 0 else "more", lang),
+             lo=_num(m["ci_low"], 1), hi=_num(m["ci_high"], 1))
+    if heavy_care_shown(tr, p):
+        h = r["heavy_care_rd"]
+        line += " " + t("ans_heavy", lang, long=long, ha=_num(r["heavy_care_a"]["estimate"], 0, 100),
+                        hb=_num(r["heavy_care_b"]["estimate"], 0, 100), d=_num(abs(h["estimate"]), 1, 100),
+                        more=t("lower" if h["estimate"] < 0 else "higher", lang),
+                        lo=_num(h["ci_low"], 1, 100), hi=_num(h["ci_high"], 1, 100))
+    else:
+        line += " " + t("ans_heavy_few", lang, long=long, n=p.min_cell)
+    return line
+
+
+def in_care_for_plot(pr) -> tuple[pd.DataFrame, tuple[str, str], dict]:
+    """The published months of the share in specialist care per arm, the arms' names and the
+    months in care per arm (the areas under the full curves)."""
+    tr, p = pr.primary, pr.params
+    months = {arm: tr.reduces.get(f"specialist_months_{arm}", {}).get("estimate", np.nan) for arm in ("a", "b")}
+    return in_care_shown(tr, p), (t("arm_a", p.lang, grace=p.grace_months), t("arm_b", p.lang)), months
 
 
 def trajectory_for_plot(pr) -> tuple[pd.DataFrame, pd.DataFrame | None, tuple[str, str]]:

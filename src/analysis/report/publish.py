@@ -268,14 +268,15 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
                     f"<td>{_ci(r['primary']['rd_tau'], 100, 1)}</td>"
                     f"<td>{_ci(r['primary']['rmst_diff_months'], 1, 2)}</td>"
                     f"<td>{_ci(r['primary'].get('prevented_fraction'), 100, 0)}</td>"
-                    f"<td>{_ci(r['primary'].get('delay_months'), 1, 1)}</td><td>{_answers(r.get('answers'), lang)}</td>"
+                    f"<td>{_ci(r['primary'].get('delay_months'), 1, 1)}</td>"
+                    f"<td>{_ci(r['primary'].get('specialist_months_diff'), 1, 1)}</td><td>{_answers(r.get('answers'), lang)}</td>"
                     f"<td title=\"{e(verdict_text(v, lang).replace('**', ''))}\"><strong>{e(verdict_word(v, lang))}</strong></td><td>{links}</td></tr>")
     for c, why in failed.items():
-        rows.append(f'<tr class="failed"><th>{e(c)}</th><td colspan="9">{w["failed"]}: {e(why)}</td><td></td></tr>')
+        rows.append(f'<tr class="failed"><th>{e(c)}</th><td colspan="10">{w["failed"]}: {e(why)}</td><td></td></tr>')
     if pooled or pooled_pi:
         het = "; ".join(f'{label}: I² = {100 * pl["i2"]:.0f}%' for label, pl in (("RD", pooled), ("π", pooled_pi)) if pl)
         rows.append(f'<tr class="pooled"><th>{w["pooled"]}</th><td></td><td></td><td></td><td>{_ci(pooled, 100, 1)}</td>'
-                    f"<td></td><td>{_ci(pooled_pi, 100, 0)}</td><td></td><td></td><td>{e(w['heterogeneity'])}: {e(het)}</td>"
+                    f"<td></td><td>{_ci(pooled_pi, 100, 0)}</td><td></td><td></td><td></td><td>{e(w['heterogeneity'])}: {e(het)}</td>"
                     "<td></td></tr>")
     png = base64.b64encode(forest_png(results, names, pooled, lang)).decode() if results else ""
     figure = (f'<figure><img id="forest" alt="{w["forest"]}" src="data:image/png;base64,{png}">'
@@ -285,7 +286,8 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
                 if PROTOCOL.exists() else "")
     head = (f"<tr><th>{w['municipality']}</th><th>{w['children']}</th><th>{w['eligible_short']}</th>"
             f"<th>{w['rejected_rows']}</th><th>{w['rd_index']}</th>"
-            f"<th>{w['rmst_index']}</th><th>{w['pi_index']}</th><th>{w['d_index']}</th><th>{w['answers_index']}</th>"
+            f"<th>{w['rmst_index']}</th><th>{w['pi_index']}</th><th>{w['d_index']}</th>"
+            f"<th>{w['months_index']}</th><th>{w['answers_index']}</th>"
             f"<th>{w['verdict']}</th><th>{w['appendices']}</th></tr>")
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{w['index_title']}</title>

@@ -7,7 +7,7 @@ from ..registry.validate import ESSENTIAL
 from ..study.params import AnalysisParams
 from ..study.results import PrimaryResults, TrialResult
 from . import disclosure as dc
-from .presentation import landmarks_shown, trajectory_shown
+from .presentation import heavy_care_shown, landmarks_shown, trajectory_shown
 
 
 def _rounded(x, nd=6):
@@ -26,6 +26,21 @@ def _rounded(x, nd=6):
 
 def _ci_only(d: dict) -> dict:
     return {k: d.get(k) for k in ("estimate", "ci_low", "ci_high")}
+
+
+def _reduces(t: TrialResult, p: AnalysisParams) -> dict:
+    """The *reduces* estimates: months in specialist care within τ_L per arm and their difference;
+    the heavy-care risks only where each arm has at least the threshold of children with heavy care
+    (otherwise ``suppressed``)."""
+    r = t.reduces
+    if not r:
+        return {"specialist_months_diff": None, "heavy_care_rd": None}
+    out = {k: _ci_only(r[k]) for k in ("specialist_months_diff", "specialist_months_a", "specialist_months_b")}
+    if heavy_care_shown(t, p):
+        out.update({k: _ci_only(r[k]) for k in ("heavy_care_rd", "heavy_care_a", "heavy_care_b")})
+    else:
+        out["heavy_care_rd"] = {"suppressed": f"fewer than {p.min_cell} children with heavy care in an arm"}
+    return out
 
 
 def _protect_flow(flow: dict, p: AnalysisParams) -> dict:
@@ -68,7 +83,7 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
                                        "ci_high": r["rd_high"]} for r in trajectory_shown(t, p).to_dict("records")],
                     "prevented_fraction": _ci_only(t.prevented_fraction),
                     "delay_months": _ci_only(t.delay_months),
-                    "prevent_delay_fit_r2": t.shift_fit.get("fit_r2")},
+                    "prevent_delay_fit_r2": t.shift_fit.get("fit_r2"), **_reduces(t, p)},
         "answers": t.answers,
         "minimum_detectable": t.minimum_detectable,
         "secondary": {"hr_time_varying": hr(pr.cox_tv), "naive_hr_ever_never": hr(pr.naive),
@@ -86,7 +101,9 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
         out["sensitivity"] = {k: ({"label": v.label, "rd_tau": v.ci["rd_tau"],
                                    "rmst_diff_months": v.ci["rmst_diff_months"],
                                    "prevented_fraction": _ci_only(v.prevented_fraction),
-                                   "delay_months": _ci_only(v.delay_months), "answers": v.answers,
+                                   "delay_months": _ci_only(v.delay_months),
+                                   "specialist_months_diff": _reduces(v, p)["specialist_months_diff"],
+                                   "answers": v.answers,
                                    "verdict": v.verdict}
                                   if isinstance(v, TrialResult) else v) for k, v in sens["trials"].items()}
         out["sensitivity"]["cox_lag_days"] = {str(k): hr(v) for k, v in sens["cox_lag"].items()}

@@ -57,6 +57,8 @@ class TrialResult:
     events_long: tuple = (0, 0)                                    # events by τ_L, arms a and b
     at_risk_long: tuple = (0, 0)                                   # clones at risk at τ_L
     reduces: dict = field(default_factory=dict)   # months in specialist care and heavy care by τ_L: a, b, difference
+    in_care: pd.DataFrame | None = None           # per month: share in specialist care per arm, clones seen / in care
+    heavy_events: tuple = (0, 0)                  # clones with heavy care by τ_L, arms a and b (disclosure control)
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,12 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
         for k in ("specialist_months_a", "specialist_months_b", "specialist_months_diff", "heavy_care_a",
                   "heavy_care_b", "heavy_care_rd"):
             reduces[k] = interval(full[k], ok[k].to_numpy(float) if k in ok else np.array([]))
+        in_care = pd.DataFrame({"month": np.arange(tp.long_months), **{
+            f"{c}_{arm}": full[f"{g}_{arm}_grid"] for arm in ("a", "b")
+            for c, g in (("share", "in_care"), ("n_seen", "n_seen"), ("n_in_care", "n_in_care"))}})
+        heavy_events = (full["heavy_events_a"], full["heavy_events_b"])
+    else:
+        in_care, heavy_events = None, (0, 0)
     ans = answers(pd_fit["prevented_fraction"], pd_fit["delay_months"], reduces.get("specialist_months_diff"),
                   enough=enough_data(est.n_eligible, events_long, at_risk_long))
     rd_se = float(np.std(ok["rd_tau"], ddof=1)) if len(ok) > 1 else np.nan
@@ -165,8 +173,11 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
                       delay_months=pd_fit["delay_months"],
                       shift_fit={k: pd_fit[k] for k in ("fit_r2", "fitted", "residuals")}, answers=ans,
                       minimum_detectable={"prevented_fraction": minimum_detectable(pd_fit["prevented_fraction"]["se"]),
-                                          "rd_tau": minimum_detectable(rd_se)},
-                      events_long=events_long, at_risk_long=at_risk_long, reduces=reduces)
+                                          "rd_tau": minimum_detectable(rd_se),
+                                          "specialist_months_diff": minimum_detectable(
+                                              reduces["specialist_months_diff"]["se"]) if reduces else np.nan},
+                      events_long=events_long, at_risk_long=at_risk_long, reduces=reduces, in_care=in_care,
+                      heavy_events=heavy_events)
     return res, est
 
 

@@ -307,14 +307,15 @@ class TrialEngine:
                 in_care += np.clip(np.minimum(E[r, j], hi) - np.maximum(S[r, j], lo), 0, None)
             k_dev = np.minimum(np.minimum(k, month_of(first)[r]), self.K - 1)
             # the heavy-care curve: rows up to the first heavy care; death competes
-            h = heavy[r]
-            hk = lo < h
-            hi_h = np.minimum(hi, h)
-            ev = np.where((hi_h >= h) & np.isfinite(h), 1, np.where(hi >= death[r], 2, 0))
+            h, dead = heavy[r], death[r]
+            hk = (lo < h) & (lo < dead)
+            hi_h = np.minimum(np.minimum(hi, h), dead)
+            ev = np.where((hi_h >= h) & np.isfinite(h), 1, np.where(hi_h >= dead, 2, 0))
             out[arm] = {"r": r, "k": k, "lo": lo, "hi": hi, "care": in_care, "k_dev": k_dev,
                         "started": (start[r] <= np.minimum(lo, first[r])) & (start[r] <= G),
                         "k_move": np.minimum(k, month_of(death)[r]), "heavy_rows": hk,
-                        "heavy_aj": FixedRows(lo[hk], hi_h[hk], ev[hk], 1)}
+                        "heavy_aj": FixedRows(lo[hk], hi_h[hk], ev[hk], 1),
+                        "heavy_counted": (ev[hk] == 1) & (hi_h[hk] <= p.tau_long_days)}
         return out
 
     # -- the weight models ---------------------------------------------------------------------
@@ -414,6 +415,14 @@ class TrialEngine:
                 out[f"specialist_months_{arm}"] = float(share.sum())
                 aj = a["heavy_aj"]
                 out[f"heavy_care_{arm}"] = float(aj.at(aj.cif(fw[a["heavy_rows"]]), self.p.tau_long_days)[0])
+                if point:
+                    # for the figure and disclosure control: the share in care per month, the clones
+                    # seen and those in care in it, and the clones with heavy care by τ_L (unweighted)
+                    mr = m[a["r"]]
+                    out[f"in_care_{arm}_grid"] = share
+                    out[f"n_seen_{arm}_grid"] = np.bincount(k, mr, L + 1)[:L]
+                    out[f"n_in_care_{arm}_grid"] = np.bincount(k, mr * (a["care"] > 0), L + 1)[:L]
+                    out[f"heavy_events_{arm}"] = float(np.sum(mr[a["heavy_rows"]][a["heavy_counted"]]))
             out["specialist_months_diff"] = out["specialist_months_a"] - out["specialist_months_b"]
             out["heavy_care_rd"] = out["heavy_care_a"] - out["heavy_care_b"]
         return out
