@@ -174,14 +174,16 @@ def forest_rows(pr, sens: dict | None) -> pd.DataFrame:
 
 
 def sensitivity_table(pr, sens: dict, lang: str = "nl") -> pd.DataFrame:
-    cols = [t(k, lang) for k in ("analysis", "rd_pct", "rmst_diff_months", "pi_index", "d_index", "verdict")]
+    cols = [t(k, lang) for k in ("analysis", "rd_pct", "rmst_diff_months", "pi_index", "d_index", "months_index",
+                                 "verdict")]
 
     def row(name, tr):
         if hasattr(tr, "ci"):
             return [name, fmt_ci(tr.ci["rd_tau"], 100, lang=lang), fmt_ci(tr.ci["rmst_diff_months"], 1, 2, lang=lang),
                     fmt_ci(tr.prevented_fraction, 100, 0, lang=lang), fmt_ci(tr.delay_months, 1, 1, lang=lang),
+                    fmt_ci((getattr(tr, "reduces", None) or {}).get("specialist_months_diff"), 1, 1, lang=lang),
                     verdict_word(tr.verdict, lang)]
-        return [name, "–", "–", "–", "–", t("not_estimable", lang)]
+        return [name, "–", "–", "–", "–", "–", t("not_estimable", lang)]
     rows = [row(t("primary", lang), pr.primary)]
     rows += [row(t(f"sens_{key}", lang), tr) for key, tr in sens["trials"].items()]
     return pd.DataFrame(rows, columns=cols)
