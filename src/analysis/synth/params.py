@@ -63,6 +63,10 @@ class SynthParams:
     - ``prevent``: probability that a light-support start resolves the child's problem; from then
       on the excess hazard of specialist care due to the problem is gone.
     - ``delay_months``: after a light-support start the excess hazard is suspended this long.
+    - ``reduce``: a specialist spell or child-protection measure that starts after a light-support
+      start lasts ``1 − reduce`` times as long, and is care with a stay or comes with a measure
+      ``1 − reduce`` times as often; the first specialist care itself (its risk and timing) is
+      unchanged.
     - ``unmeasured_confounding``: share (0–1) of the variance of the latent severity that the SDQ
       does not capture; that part also drives the uptake of light support.
 
