@@ -2,6 +2,7 @@
 
     workbench synth --out DIR [--seed N] [--municipality CODE:CHILDREN ...] [--prevent P]
                     [--delay-months D] [--reduce R] [--unmeasured-confounding U] [--messy] [--complete-registration]
+                    [--registration TYPE:FROM[-TO]:SENSITIVITY ...] [--misdeclare]
     workbench validate DIR [--processed DIR]      exit 0 clean, 1 rows rejected, 2 unreadable
     workbench pseudonymise IN OUT [--key-file F]  (or WORKBENCH_PSEUDONYM_KEY)
     workbench batch [--municipality CODE ...] [--workers N | --scheduler ADDRESS] [--force] [--lang nl|en]
@@ -42,7 +43,8 @@ def cmd_synth(a: argparse.Namespace) -> int:
         kw["municipalities"] = tuple(a.municipality)
     p = SynthParams(seed=a.seed, prevent=a.prevent, delay_months=a.delay_months, reduce=a.reduce,
                     unmeasured_confounding=a.unmeasured_confounding, messy=a.messy,
-                    light_registration="complete" if a.complete_registration else "realistic", **kw)
+                    light_registration="complete" if a.complete_registration else "realistic",
+                    registration=tuple(a.registration or ()), misdeclare=a.misdeclare, **kw)
     for folder in synthesize(Path(a.out), p, progress=bar("synth")):
         print(f"{folder}: synthetic registry (SYNTHETISCHE DATA), ground truth in ground_truth.json")
     return EXIT_OK
@@ -305,6 +307,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--complete-registration", action="store_true",
                    help="every provider type registers light support from the registry start "
                         "(default: off, realistic registration)")
+    s.add_argument("--registration", action="append", metavar="TYPE:FROM[-TO]:SENSITIVITY",
+                   help="how one light-support provider type registers in every municipality: its first (and "
+                        "last) year and the share of its episodes registered then, e.g. wijkteam:2015:0.9 or "
+                        "poh_jeugd:2018-2021:0.6; TYPE:never; repeat for more types (default: drawn per "
+                        "municipality, see analysis.synth.registration)")
+    s.add_argument("--misdeclare", action="store_true",
+                   help="declare one provider type's registration window wrongly in delivery.yml (to test "
+                        "the detection of windows; the truth records which)")
     s.set_defaults(func=cmd_synth)
     v = sub.add_parser("validate", help="validate deliveries: exit 0 clean, 1 rows rejected, 2 unreadable")
     v.add_argument("dir", help="one delivery folder, or a folder with one folder per municipality")

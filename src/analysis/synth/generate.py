@@ -14,6 +14,7 @@ from .messy import inject_defects
 from .params import Municipality, SynthParams
 from .population import day_number, make_population
 from .tables import (light_table, persons_table, protection_table, pseudonyms, residence_table, screenings_table, specialist_table)
+from .registration import declared_windows, registration_plan, truth_block
 from .truth import ground_truth
 
 SYNTHETIC_NOTE = ("SYNTHETISCHE DATA — verzonnen kinderen in een verzonnen gemeente; geen echte personen. "
@@ -33,7 +34,8 @@ def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd
     course = run_course(pop, scr, draws, p, day_number(p.extract_date) + 1)
     ids = pseudonyms(f"person:{p.seed}:{m.code}", pop.n)
     trng = np.random.default_rng(s_tables)
-    light, light_days = light_table(pop, course, draws.provider, ids, m, p, trng)
+    plan = registration_plan(m, p)
+    light, light_days = light_table(pop, course, draws.provider, ids, m, p, trng, plan)
     spec, spec_days = specialist_table(pop, course, ids, m, p, trng)
     tables = {
         "persons": persons_table(pop, ids, m.code),
@@ -50,6 +52,7 @@ def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd
         spec_days = {"person": np.concatenate([spec_days["person"], id_index.loc[prot["person_id"]].to_numpy()]),
                      "start": np.concatenate([spec_days["start"], prot_start])}
     truth = ground_truth(pop, scr, draws, p, light_days, spec_days, np.random.default_rng(s_truth))
+    truth["registration"] = truth_block(plan, *declared_windows(plan, m, p))
     manifest: dict = {}
     if p.messy:
         tables, manifest = inject_defects(tables, np.random.default_rng(s_messy))
@@ -85,6 +88,7 @@ def _truth_document(m: Municipality, p: SynthParams, truth: dict) -> dict:
                        "within tau months (RD, RMST) and its curves to tau_long months (trajectory, "
                        "prevented fraction and delay: the estimator's fit on the true curves), in a "
                        "world without moving out and without the end at 18."),
+        "registration": truth["registration"],
         "generator": {"name": "analysis.synth", "parameters": params},
     }
 
@@ -97,7 +101,10 @@ def write_municipality(out: Path, m: Municipality, p: SynthParams) -> Path:
         io.write_csv(folder / f"{name}.csv", tables[name])
     delivery = {"municipality_code": m.code, "municipality_name": m.name,
                 "extract_date": str(p.extract_date), "registry_start": str(p.registry_start),
-                "format_version": 1, "synthetic": True, "note": SYNTHETIC_NOTE}
+                "format_version": 1, "synthetic": True, "note": SYNTHETIC_NOTE,
+                # as the municipality declares it: per light-support provider type the periods in
+                # which it registers (optionally one of them wrong: --misdeclare)
+                "registration_windows": {t: v["declared"] for t, v in truth["registration"]["types"].items()}}
     io.write_text(folder / "delivery.yml", yaml.safe_dump(delivery, allow_unicode=True, sort_keys=False))
     io.write_json(folder / "ground_truth.json", _truth_document(m, p, truth))
     if p.messy:

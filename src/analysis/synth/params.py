@@ -85,6 +85,10 @@ class SynthParams:
     registry_start: date = date(2015, 1, 1)
     extract_date: date = date(2024, 12, 31)
     light_registration: str = "realistic"  # or "complete"
+    # per provider type "TYPE:FROM[-TO]:SENSITIVITY" or "TYPE:never", overriding the plan of every
+    # municipality (see analysis.synth.registration); misdeclare: one declaration in delivery.yml wrong
+    registration: tuple[str, ...] = ()
+    misdeclare: bool = False
     tau_months: int = 36
     tau_long_months: int = 60
     truth_replicates: int = 20     # K: simulated futures per eligible child for the ground truth
@@ -112,6 +116,9 @@ class SynthParams:
             raise ParameterError(f"delay_months must be ≥ 0, got {self.delay_months}")
         if self.light_registration not in ("realistic", "complete"):
             raise ParameterError("light_registration must be 'realistic' or 'complete'")
+        from .registration import parse_registration
+        for spec in self.registration:
+            parse_registration(spec)
         codes = [m.code for m in self.municipalities]
         if len(set(codes)) != len(codes):
             raise ParameterError(f"municipality codes must be unique: {codes}")

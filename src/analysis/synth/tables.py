@@ -2,8 +2,9 @@
 
 Only what a municipality would have registered is written: residence while living in the
 municipality, episodes that overlap a period of residence within the registry window and start
-before the 18th birthday, light support only from the year each provider type began registering
-(``light_registration="realistic"``), and episodes cut at moving out (reason 05) or at 18.
+before the 18th birthday, light support only within its provider type's registration window and
+then only the share of it that the type registers (:mod:`analysis.synth.registration`), and
+episodes cut at moving out (reason 05) or at 18.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .course import Course, Screenings, severity
-from .params import (DAYS_PER_YEAR, LIGHT_PROVIDER_TYPES, LIGHT_REGISTERED_FROM, SPECIALIST_FORM_SHARE, SPECIALIST_FORMS, Municipality, SynthParams)
+from .params import (DAYS_PER_YEAR, LIGHT_PROVIDER_TYPES, SPECIALIST_FORM_SHARE, SPECIALIST_FORMS, Municipality, SynthParams)
 from .population import Population, day_number
 
 
@@ -102,23 +103,30 @@ def screenings_table(pop: Population, scr: Screenings, ids: np.ndarray, p: Synth
     return out.reset_index(drop=True)
 
 
-def light_registered(pop: Population, c: Course, provider: np.ndarray, p: SynthParams) -> np.ndarray:
-    """Which light-support episodes the municipality has registered."""
+def light_registered(pop: Population, c: Course, provider: np.ndarray, p: SynthParams, plan: dict,
+                     u: np.ndarray) -> np.ndarray:
+    """Which light-support episodes the municipality has registered: those of a provider type that
+    start inside its registration window (or run into it from before), each with the type's
+    sensitivity (``u``: one uniform per episode), while the child lives here, before 18."""
     lo, hi = registered_window(pop, p)
     person = c.light_person
-    reg_from = lo[person]
-    if p.light_registration == "realistic":
-        year0 = np.array([day_number(pd.Timestamp(LIGHT_REGISTERED_FROM[t], 1, 1).date())
-                          for t in LIGHT_PROVIDER_TYPES])
-        reg_from = np.maximum(reg_from, year0[provider])
-    return (c.light_start < hi[person]) & (c.light_end > reg_from) & (
-        (c.light_start - pop.birth[person]) / DAYS_PER_YEAR < 18)
+    w_lo = np.array([day_number(r.start) if r.start else np.inf for r in (plan[t] for t in LIGHT_PROVIDER_TYPES)])
+    w_hi = np.array([day_number(r.end) + 1 if r.end else -np.inf for r in (plan[t] for t in LIGHT_PROVIDER_TYPES)])
+    sens = np.array([plan[t].sensitivity for t in LIGHT_PROVIDER_TYPES])
+    reg_from = np.maximum(lo[person], w_lo[provider])
+    reg_to = np.minimum(hi[person], w_hi[provider])
+    # an episode cut by moving out counts as it is registered: it must reach the window before the move
+    return ((c.light_start < reg_to) & (np.minimum(c.light_end, hi[person]) > reg_from) & (u < sens[provider])
+            & ((c.light_start - pop.birth[person]) / DAYS_PER_YEAR < 18))
 
 
 def light_table(pop, c: Course, draws_provider, ids, m: Municipality, p: SynthParams,
-                rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
+                rng: np.random.Generator, plan: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    from .registration import registration_plan
+    plan = plan or registration_plan(m, p)
     provider = draws_provider[c.light_person, c.light_k]
-    keep = light_registered(pop, c, provider, p)
+    u = np.random.default_rng([p.seed, int(m.code), 29]).random(len(provider))   # registered or not
+    keep = light_registered(pop, c, provider, p, plan, u)
     person, start, provider = c.light_person[keep], c.light_start[keep], provider[keep]
     end, cut = _cut_end(pop, p, person, c.light_end[keep])
     n = len(person)
