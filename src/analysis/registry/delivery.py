@@ -48,7 +48,46 @@ def load_delivery(folder: Path, mapping: Mapping) -> dict:
             except ValueError:
                 raise RegistryError(f"{key} must be a date YYYY-MM-DD, got {value!r}", file=where, column=key) from None
         out[key] = value
+    if "registration_windows" in raw:
+        out["registration_windows"] = parse_windows(raw["registration_windows"], where, out)
     if int(out.get("format_version", FORMAT.version)) != FORMAT.version:
         raise RegistryError(f"format_version {out['format_version']} is not supported (this is version "
                             f"{FORMAT.version})", file=where, column="format_version")
+    return out
+
+
+def parse_windows(raw, where: str, delivery: dict) -> dict[str, list[list[str]]]:
+    """The declared registration windows: per light-support provider type a list of periods
+    ``[start, end]`` (dates YYYY-MM-DD; an empty list: the type never registers). Normalised to ISO
+    strings; every error names the file and the provider type."""
+    key = "registration_windows"
+    types = FORMAT.code_values("light_provider_type")
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{key} must map each light-support provider type to a list of [start, end] "
+                            f"periods, got {type(raw).__name__}", file=where, column=key)
+    out = {}
+    for t, periods in raw.items():
+        col = f"{key}.{t}"
+        if t not in types:
+            raise RegistryError(f"{key}: unknown provider type {t!r} (known: {', '.join(sorted(types))})",
+                                file=where, column=col)
+        if periods is None:
+            periods = []
+        if not isinstance(periods, list) or not all(isinstance(x, (list, tuple)) and len(x) == 2 for x in periods):
+            raise RegistryError(f"{col} must be a list of [start, end] periods, e.g. [[2015-01-01, 2024-12-31]]; "
+                                f"got {periods!r}", file=where, column=col)
+        clean = []
+        for a, b in periods:
+            try:
+                a, b = (x if isinstance(x, date) else date.fromisoformat(str(x)) for x in (a, b))
+            except ValueError:
+                raise RegistryError(f"{col}: dates must be YYYY-MM-DD, got [{a!r}, {b!r}]", file=where,
+                                    column=col) from None
+            if b < a:
+                raise RegistryError(f"{col}: the period [{a}, {b}] ends before it starts", file=where, column=col)
+            clean.append([str(a), str(b)])
+        clean.sort()
+        if any(clean[i + 1][0] <= clean[i][1] for i in range(len(clean) - 1)):
+            raise RegistryError(f"{col}: the periods overlap: {clean}", file=where, column=col)
+        out[t] = clean
     return out

@@ -32,7 +32,7 @@ def save(result: ValidationResult, base: Path) -> Path:
             io.write_csv(rejected, t.rejected)
         elif rejected.exists():
             rejected.unlink()
-    delivery = {k: (str(v) if not isinstance(v, (bool, int)) else v) for k, v in result.delivery.items()}
+    delivery = {k: (str(v) if not isinstance(v, (bool, int, dict, list)) else v) for k, v in result.delivery.items()}
     io.write_json(folder / "delivery.json", delivery)
     io.write_json(folder / "quality.json", quality)
     return folder
