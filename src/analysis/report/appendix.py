@@ -14,9 +14,10 @@ import pandas as pd
 
 from ..registry.store import load_quality, load_registry
 from ..study import quality as q
+from ..study.windows import registration_windows
 from ..study.params import QualityParams
 from . import disclosure as dc
-from .i18n import column_name, label, relabel, t, table_name
+from .i18n import column_name, label, provider_type, relabel, t, table_name
 
 
 def synthetic_banner(lang: str) -> str:
@@ -42,6 +43,28 @@ class QualityAppendix:
     reach_light: pd.DataFrame       # year, age_group, children (string), pct
     reach_spec: pd.DataFrame
     dates: pd.DataFrame
+    windows: pd.DataFrame = None    # per provider type: declared, detected, used window, agree (no counts)
+
+    def windows_table(self) -> pd.DataFrame:
+        """Declared and detected registration windows per light-support provider type, in words."""
+        lang = self.lang
+
+        def show(w, declared=False):
+            if w is None:
+                return t("win_not_declared", lang) if declared else "–"
+            return t("win_never", lang) if not w else "; ".join(f"{a} – {b}" for a, b in w)
+        w = self.windows
+        if w is None or w.empty:
+            return pd.DataFrame()
+        agree = {True: t("yes_word", lang), False: t("win_disagree", lang), None: "–"}
+        return pd.DataFrame({
+            t("provider", lang): [provider_type(x, lang) for x in w["provider_type"]],
+            t("win_declared", lang): [show(x, declared=True) for x in w["declared"]],
+            t("win_detected", lang): [t("win_too_few", lang) if s == "too_few" else show(x)
+                                      for x, s in zip(w["detected"], w["status"])],
+            t("win_used", lang): [show(x) for x in w["used"]],
+            t("win_agree", lang): [agree[None if a is None or (isinstance(a, float) and np.isnan(a)) else bool(a)]
+                                   for a in w["agree"]]})
 
     def reach_table(self) -> pd.DataFrame:
         """Light and specialist reach side by side, by year and age group (in that order), in words."""
@@ -112,6 +135,8 @@ def build_quality_appendix(p: QualityParams) -> QualityAppendix:
     link_shown = dc.protect_counts(link, p.min_cell, p.round_to, secondary=False)
     link_shown["pct"] = dc.protect_share(link["with_light_before"], link["children"], p.min_cell, p.round_to)
     meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
+    windows = registration_windows(tables, quality["registry_start"], quality["extract_date"],
+                                   meta.get("registration_windows"))[1]
     return QualityAppendix(
         code=p.municipality, name=str(meta.get("municipality_name", "")), lang=p.lang,
         synthetic=bool(quality.get("synthetic")), registry_start=quality["registry_start"],
@@ -129,7 +154,8 @@ def build_quality_appendix(p: QualityParams) -> QualityAppendix:
                                   pd.concat([spec[["person_id", "start_date", "end_date"]],
                                              tables["protection_measures"][["person_id", "start_date", "end_date"]]]),
                                   years), p),
-        dates=dc.protect_counts(q.date_issues(tables, delivery), p.min_cell, p.round_to, secondary=False))
+        dates=dc.protect_counts(q.date_issues(tables, delivery), p.min_cell, p.round_to, secondary=False),
+        windows=windows)
 
 
 def header_markdown(a: QualityAppendix, lang: str = "nl") -> str:

@@ -237,6 +237,10 @@ WORDS: dict[str, dict[str, str]] = {
                      "is {ha} % met en {hb} % zonder lichte ondersteuning: {d} procentpunt {more} (95%-BI {lo} tot {hi}).",
         "ans_heavy_few": "Over zware zorg (met verblijf, of een kinderbeschermingsmaatregel) binnen {long} maanden "
                          "zeggen we niets: minder dan {n} kinderen kregen die in een van beide groepen.",
+        "win_declared": "opgegeven (delivery.yml)", "win_detected": "gevonden in de gegevens",
+        "win_used": "gebruikt in de analyse", "win_agree": "klopt",
+        "win_disagree": "nee — controleer de opgave", "provider": "soort aanbieder", "win_not_declared": "niet opgegeven", "win_never": "nooit",
+        "win_too_few": "te weinig starts om te beoordelen", "yes_word": "ja",
         "care_title": "Hoeveel kinderen zijn in specialistische jeugdhulp, maand na maand",
         "care_share": "in specialistische jeugdhulp (%)",
         "care_months": "{label}: {m} maanden per kind",
@@ -400,6 +404,10 @@ WORDS: dict[str, dict[str, str]] = {
                      "{ha} % with and {hb} % without light support: {d} percentage points {more} (95% CI {lo} to {hi}).",
         "ans_heavy_few": "About heavy care (with a stay, or a child-protection measure) within {long} months we say "
                          "nothing: fewer than {n} children had it in one of the groups.",
+        "win_declared": "declared (delivery.yml)", "win_detected": "found in the data",
+        "win_used": "used in the analysis", "win_agree": "agrees",
+        "win_disagree": "no — check the declaration", "provider": "provider type", "win_not_declared": "not declared", "win_never": "never",
+        "win_too_few": "too few starts to tell", "yes_word": "yes",
         "care_title": "How many children are in specialist youth care, month by month",
         "care_share": "in specialist youth care (%)",
         "care_months": "{label}: {m} months per child",

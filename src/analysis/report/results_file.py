@@ -84,6 +84,7 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
                     "prevented_fraction": _ci_only(t.prevented_fraction),
                     "delay_months": _ci_only(t.delay_months),
                     "prevent_delay_fit_r2": t.shift_fit.get("fit_r2"), **_reduces(t, p)},
+        "registration": pr.registration,
         "answers": t.answers,
         "minimum_detectable": t.minimum_detectable,
         "secondary": {"hr_time_varying": hr(pr.cox_tv), "naive_hr_ever_never": hr(pr.naive),

@@ -28,6 +28,7 @@ from ..registry.store import load_quality, load_registry, registry_sha256
 from ..estimators.survival import aalen_johansen, risk_table
 from .trial import TrialEngine, TrialParams, balance, care_episodes, eligible, estimate, follow_up, weight_summary
 from .answers import interval, prevent_delay_with_ci, trajectory
+from .windows import registration_windows
 from .verdict import answers, e_value, enough_data, hr_to_rr, minimum_detectable, verdict
 
 COVARIATES = ["male", "one_parent", "benefit"]
@@ -80,6 +81,7 @@ class PrimaryResults:
     aj_by_sex: dict
     cure: pd.DataFrame
     age_risk: pd.DataFrame
+    registration: dict = field(default_factory=dict)   # windows used per provider type, declared vs detected
 
 
 def cache_path(p: AnalysisParams, kind: str, sha: str) -> Path:
@@ -310,8 +312,17 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
             naive=naive, landmarks=landmarks(cohort, horizon_months=p.tau_months), aj_overall=overall,
             aj_by_sex=by_sex, cure=cure_decomposition(est.rows, tp.tau_days) if est else pd.DataFrame(
                 columns=["cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]),
-            age_risk=age_risk)
+            age_risk=age_risk, registration=_registration(tables, quality, meta))
     return _cached(p, "primary", compute)
+
+
+def _registration(tables, quality, meta) -> dict:
+    """The registration windows (protocol, "Registration" 1): used, and declared against detected."""
+    used, table = registration_windows(tables, quality["registry_start"], quality["extract_date"],
+                                       meta.get("registration_windows"))
+    return {"windows": used, "declared_vs_detected": [
+        {"provider_type": r.provider_type, "declared": r.declared, "detected": r.detected, "source": r.source,
+         "agree": None if r.agree is None or r.agree != r.agree else bool(r.agree)} for r in table.itertuples()]}
 
 
 SENSITIVITY = (

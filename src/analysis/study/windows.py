@@ -181,3 +181,14 @@ def compare_windows(declared: dict | None, detected: dict, status: dict | None =
 
 def _show(w: list) -> str:
     return "never" if not w else ", ".join(f"{a} to {b}" for a, b in w)
+
+
+def registration_windows(tables: dict, registry_start, extract_date, declared: dict | None) -> tuple[dict, pd.DataFrame]:
+    """The windows the analysis uses per light-support provider type (declared where given, else
+    detected) and the declared-vs-detected table, for a validated registry's tables."""
+    light = tables["light_support_episodes"]
+    types = sorted(set(light["provider_type"]) | set(declared or {}))
+    detected, per_quarter = detect_windows(light, tables["residence_periods"], tables["persons"],
+                                           registry_start, extract_date, types=types)
+    status = per_quarter.groupby("provider_type")["status"].first().to_dict() if len(per_quarter) else {}
+    return compare_windows(declared, detected, status)
