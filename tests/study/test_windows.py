@@ -89,3 +89,12 @@ def test_a_bad_declaration_names_the_file_and_the_type():
     with pytest.raises(RegistryError) as err:
         parse_windows({"poh_jeugd": [["2019-01-01", "2018-01-01"]]}, "delivery.yml", {})
     assert err.value.file == "delivery.yml" and "poh_jeugd" in str(err.value) and "ends before" in str(err.value)
+
+
+def test_the_documented_example_is_a_valid_declaration():
+    import yaml
+    from analysis.registry.schema import FORMAT
+    example = yaml.safe_load(FORMAT.delivery["registration_windows"]["example"])["registration_windows"]
+    got = parse_windows(example, "delivery.yml", {})
+    assert got["schoolmaatschappelijk_werk"] == [["2016-01-01", "2018-12-31"], ["2021-01-01", "2024-12-31"]]
+    assert got["opvoedondersteuning"] == []

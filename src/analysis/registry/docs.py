@@ -25,6 +25,10 @@ def render(fmt: Format = FORMAT) -> str:
            "| veld / field | type | verplicht / required |", "|---|---|---|"]
     for name, spec in fmt.delivery["fields"].items():
         out.append(f"| `{name}` | {spec['type']} | {'ja / yes' if spec.get('required') else 'nee / no'} |")
+    win = fmt.delivery.get("registration_windows")
+    if win:
+        out += ["", "### Registratievensters / registration windows (`registration_windows`)", "", win["nl"], "",
+                win["en"], "", "```yaml", win["example"], "```"]
     for table in fmt.tables.values():
         out += ["", f"## `{table.name}`" + ("" if table.required else " (optioneel / optional)"), "",
                 table.nl, "", table.en, "",
