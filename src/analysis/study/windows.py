@@ -13,7 +13,10 @@ light support. The municipality can declare per type the periods in which it reg
    much lower rate; a segment is *on* when its rate is at least ``ON_SHARE`` of the type's level,
    the rate of the segment that holds most of the series' events (so that a short spike does not
    set the level), or when its count is not significantly below the level's expectation
-   (one-sided Poisson test at ``OFF_ALPHA``: the quarters of a small municipality are noisy);
+   (one-sided Poisson test at ``OFF_ALPHA``: the quarters of a small municipality are noisy).
+   Registration that stops or starts is a (near) structural zero, hence the low share: uptake
+   that merely halves over the years is not a stop, and partial registration is a matter of
+   sensitivity (the bias analysis), not of the window;
 3. a quarter **registers** when it is on in both series. Why both: when a provider type starts
    registering it also enters the episodes already running, with their old start dates, so the
    starts ramp up in the quarters *before* the window while the ends jump at its first quarter;
@@ -43,7 +46,7 @@ from ..estimators.changepoint import poisson_segments
 
 MAX_CHANGES = 3        # a window that starts, stops and starts again
 MIN_QUARTERS = 2       # the shortest segment, in quarters
-ON_SHARE = 0.5         # a segment registers at ≥ this share of the type's level ...
+ON_SHARE = 0.25        # a segment registers at ≥ this share of the type's level ...
 OFF_ALPHA = 0.001      # ... or when so few events below it could be chance (Poisson, one-sided)
 MIN_STARTS = 10        # fewer registered starts: no window can be detected
 TOLERANCE_DAYS = 92    # declared and detected boundaries this close agree (one quarter)
@@ -115,7 +118,7 @@ def detect_windows(light: pd.DataFrame, residence: pd.DataFrame, persons: pd.Dat
 
 
 def _registers(y: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """Quarters in a segment whose rate is at least ``ON_SHARE`` of the highest segment's."""
+    """Quarters in a segment that is not off: below ``ON_SHARE`` of the type's level, significantly."""
     on = np.zeros(len(y), bool)
     if y.sum() < MIN_STARTS:
         return on
