@@ -34,10 +34,6 @@ def prevent_delay(a: np.ndarray, b: np.ndarray):
 
 def interval(point: float, reps: np.ndarray) -> dict:
     """{estimate, ci_low, ci_high, se}: percentile 95 % interval of the replicates (at least 10)."""
-    return _interval(point, reps)
-
-
-def _interval(point: float, reps: np.ndarray) -> dict:
     reps = reps[np.isfinite(reps)]
     if not np.isfinite(point) or len(reps) < 10:
         return {"estimate": float(point), "ci_low": np.nan, "ci_high": np.nan, "se": np.nan}
@@ -54,8 +50,8 @@ def prevent_delay_with_ci(a: np.ndarray, b: np.ndarray, reps_a: np.ndarray, reps
         pis.append(f.prevented_fraction if f else np.nan)
         ds.append(f.delay if f else np.nan)
     nan = float("nan")
-    return {"prevented_fraction": _interval(fit.prevented_fraction if fit else nan, np.array(pis)),
-            "delay_months": _interval(fit.delay if fit else nan, np.array(ds)),
+    return {"prevented_fraction": interval(fit.prevented_fraction if fit else nan, np.array(pis)),
+            "delay_months": interval(fit.delay if fit else nan, np.array(ds)),
             "fit_r2": fit.r2 if fit else nan,
             "fitted": fit.fitted if fit else np.full(len(a), nan),
             "residuals": fit.residuals if fit else np.full(len(a), nan)}

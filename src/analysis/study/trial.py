@@ -332,7 +332,9 @@ class TrialEngine:
         p = self.p
         s, mv = coefs or self._coefs(m, None)
         h_start = _HazardModel.predict(s, self.base, self.wijk, self.K)
-        move_w = 1 / _survive(_HazardModel.predict(mv, self.base, self.wijk, self.K)) if mv is not None else None
+        # moving out censors (unless it is the competing-event sensitivity): its inverse-probability weight
+        move_w = 1 / _survive(_HazardModel.predict(mv, self.base, self.wijk, self.K)) \
+            if mv is not None and not p.moved_competing else None
         nostart = _survive(h_start)
         p_grace = (1 - np.prod(1 - h_start[:, :max(p.grace_months, 0)], axis=1) if p.grace_months
                    else np.clip(h_start[:, 0], 1e-6, None))
@@ -340,7 +342,7 @@ class TrialEngine:
         for arm, a in self.arms.items():
             r, k = a["r"], a["k"]
             dev = np.where(a["after_grace"], 1 / p_grace[r], 1.0) if arm == "a" else 1 / nostart[r, k]
-            out[arm] = dev * (move_w[r, k] if move_w is not None and not p.moved_competing else 1.0)
+            out[arm] = dev * (move_w[r, k] if move_w is not None else 1.0)
         if self.ext is not None and ext_out is not None:
             for arm, a in self.ext.items():
                 r = a["r"]
@@ -354,7 +356,7 @@ class TrialEngine:
                     dev = np.where(a["started"], 1 / p_grace[r], waiting)
                 else:
                     dev = 1 / nostart[r, a["k_dev"]]
-                ext_out[arm] = dev * (move_w[r, a["k_move"]] if move_w is not None and not p.moved_competing else 1.0)
+                ext_out[arm] = dev * (move_w[r, a["k_move"]] if move_w is not None else 1.0)
         if p.truncate:
             allw = np.concatenate([out["a"], out["b"]])
             freq = np.concatenate([m[self.arms["a"]["r"]], m[self.arms["b"]["r"]]])
@@ -368,9 +370,11 @@ class TrialEngine:
     def estimate(self, m: np.ndarray | None = None, info: dict | None = None, steps: int | None = None) -> dict:
         """RD(τ), CIFs and RMSTs under child frequency weights ``m`` (None: every child once), and
         both arms' CIF at the end of every month 0..τ_L (``cif_a_grid``, ``cif_b_grid``), events by
-        τ and by τ_L and clones at risk at τ_L; for the point estimate also the clones at risk and
-        events per month (``n_at_risk_*_grid``, ``n_events_*_grid``, for disclosure control). ``steps``: the weight models take that many steps
-        from the full sample's fit instead of converging (to measure what a cheaper refit would change)."""
+        τ and by τ_L and clones at risk at τ_L; with the rows of *reduces* the months in specialist
+        care and the heavy-care risk per arm. For the point estimate also the per-month counts for
+        disclosure control (``n_at_risk_*_grid``, ``n_events_*_grid``, ``n_seen_*_grid``, ...).
+        ``steps``: the weight models take that many steps from the full sample's fit instead of
+        converging (to measure what a cheaper refit would change)."""
         point = m is None
         if point:
             m, coefs = np.ones(self.n), self.full

@@ -100,7 +100,7 @@ def detect_windows(light: pd.DataFrame, residence: pd.DataFrame, persons: pd.Dat
         on_s, on_e = _registers(y, e), _registers(z, e)
         if y.sum() >= MIN_STARTS:
             status = "detected"
-            if z.sum() >= MIN_STARTS and on_e.any():
+            if on_e.any():    # otherwise too few ends to go by: the starts alone decide
                 # the ends decide where registration (re)starts, not where it stops: after the
                 # last quarter they are on, the starts alone decide
                 on_e[np.flatnonzero(on_e)[-1]:] = True
@@ -169,8 +169,6 @@ def compare_windows(declared: dict | None, detected: dict, status: dict | None =
     for t in sorted(set(declared) | set(detected)):
         dec, det = declared.get(t), detected.get(t, [])
         agree = None if dec is None else windows_agree(dec, det)
-        if dec is None and status.get(t) == "too_few":
-            agree = None
         used[t] = dec if dec is not None else det
         rows.append({"provider_type": t, "declared": dec, "detected": det, "used": used[t],
                      "source": "declared" if dec is not None else "detected", "agree": agree,
