@@ -181,7 +181,7 @@ def sensitivity_table(pr, sens: dict, lang: str = "nl") -> pd.DataFrame:
         if hasattr(tr, "ci"):
             return [name, fmt_ci(tr.ci["rd_tau"], 100, lang=lang), fmt_ci(tr.ci["rmst_diff_months"], 1, 2, lang=lang),
                     fmt_ci(tr.prevented_fraction, 100, 0, lang=lang), fmt_ci(tr.delay_months, 1, 1, lang=lang),
-                    fmt_ci((getattr(tr, "reduces", None) or {}).get("specialist_months_diff"), 1, 1, lang=lang),
+                    fmt_ci(tr.reduces.get("specialist_months_diff"), 1, 1, lang=lang),
                     verdict_word(tr.verdict, lang)]
         return [name, "–", "–", "–", "–", "–", t("not_estimable", lang)]
     rows = [row(t("primary", lang), pr.primary)]

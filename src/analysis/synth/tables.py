@@ -121,9 +121,9 @@ def light_registered(pop: Population, c: Course, provider: np.ndarray, p: SynthP
 
 
 def light_table(pop, c: Course, draws_provider, ids, m: Municipality, p: SynthParams,
-                rng: np.random.Generator, plan: dict | None = None) -> tuple[pd.DataFrame, dict]:
-    from .registration import registration_plan
-    plan = plan or registration_plan(m, p)
+                rng: np.random.Generator, plan: dict) -> tuple[pd.DataFrame, dict]:
+    """The registered light-support episodes; ``plan``: each provider type's registration
+    (:func:`analysis.synth.registration.registration_plan`)."""
     provider = draws_provider[c.light_person, c.light_k]
     u = np.random.default_rng([p.seed, int(m.code), 29]).random(len(provider))   # registered or not
     keep = light_registered(pop, c, provider, p, plan, u)
