@@ -60,6 +60,11 @@ class AnalysisParams:
     seed: int = 20261123
     light_types: tuple[str, ...] = ("wijkteam", "cjg", "jgz", "schoolmaatschappelijk_werk", "poh_jeugd",
                                     "opvoedondersteuning", "welzijn", "other")
+    # the registration design (protocol, "Registration" 2): the light-support provider types whose
+    # registration windows the design respects; None: those whose window covers at least half the
+    # registry period. registration_restriction False: all data, as version 1 (a sensitivity analysis)
+    counted_types: tuple[str, ...] | None = None
+    registration_restriction: bool = True
     workers: int = 2
     min_cell: int = 10
     round_to: int = 5
@@ -76,6 +81,13 @@ class AnalysisParams:
             if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
                 raise ParameterError(f"{name} must be a whole number in {lo}–{hi}, got {v!r}")
         object.__setattr__(self, "light_types", tuple(self.light_types))
+        if self.counted_types is not None:
+            object.__setattr__(self, "counted_types", tuple(self.counted_types))
+            bad = set(self.counted_types) - set(self.light_types)
+            if bad:
+                raise ParameterError(f"counted_types must be among light_types, not {sorted(bad)}")
+        if not isinstance(self.registration_restriction, bool):
+            raise ParameterError(f"registration_restriction must be True or False, got {self.registration_restriction!r}")
         unknown = set(self.light_types) - FORMAT.code_values("light_provider_type")
         if unknown or not self.light_types:
             raise ParameterError(f"light_types must be provider types of the format, unknown: {sorted(unknown)}")

@@ -20,7 +20,7 @@ from .. import fingerprint
 from ..errors import WorkbenchError
 from .bootstrap import KEYS as _KEYS
 from .bootstrap import bootstrap, order_by_data, percentile_ci
-from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, ever_never, \
+from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, days, ever_never, \
     exposure_intervals, landmark
 from ..estimators.cox import CoxFitError, fit_cox
 from .params import AnalysisParams
@@ -28,7 +28,7 @@ from ..registry.store import load_quality, load_registry, registry_sha256
 from ..estimators.survival import aalen_johansen, risk_table
 from .trial import TrialEngine, TrialParams, balance, care_episodes, eligible, estimate, follow_up, weight_summary
 from .answers import interval, prevent_delay_with_ci, trajectory
-from .windows import registration_windows
+from .windows import common_periods, counted_types, registration_windows
 from .verdict import answers, e_value, enough_data, hr_to_rr, minimum_detectable, verdict
 
 COVARIATES = ["male", "one_parent", "benefit"]
@@ -111,17 +111,47 @@ def _load(p: AnalysisParams, quality: dict):
     return tables, cohort
 
 
+def _design(p: AnalysisParams, tables: dict, quality: dict, cohort_all) -> tuple:
+    """The registration design of this analysis: see :func:`registration_design`."""
+    meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
+    return registration_design(tables, quality["registry_start"], quality["extract_date"],
+                               meta.get("registration_windows"), p.light_types, cohort_all, p.counted_types,
+                               p.registration_restriction)
+
+
+def registration_design(tables: dict, registry_start, extract_date, declared: dict | None, light_types,
+                        cohort_all, counted: tuple | None = None, restriction: bool = True) -> tuple:
+    """The registration design (protocol, "Registration" 2): the cohort whose light support is that
+    of the counted provider types, the periods in which they all register (days, last day + 1;
+    None: all data) and the registration block of results.json. Without the restriction: the
+    cohort of every type and no periods."""
+    used, table = registration_windows(tables, registry_start, extract_date, declared)
+    reg = {"windows": used, "declared_vs_detected": [
+        {"provider_type": r.provider_type, "declared": r.declared, "detected": r.detected, "source": r.source,
+         "agree": None if r.agree is None or r.agree != r.agree else bool(r.agree)} for r in table.itertuples()]}
+    if not restriction:
+        return cohort_all, None, {**reg, "counted_types": list(light_types), "design_windows": None}
+    if counted is None:
+        counted = counted_types(used, light_types, registry_start, extract_date)
+    common = common_periods(used, counted, registry_start, extract_date)
+    cohort = build_cohort(tables, registry_start, extract_date, tuple(counted)) if counted else cohort_all
+    stamp = lambda x: float(days(pd.Series([pd.Timestamp(x)]))[0])  # noqa: E731
+    periods = tuple((stamp(a), stamp(b) + 1) for a, b in common)
+    return cohort, periods, {**reg, "counted_types": list(counted), "design_windows": common}
+
+
 def _trial_params(p: AnalysisParams, **kw) -> TrialParams:
     return TrialParams(grace_months=p.grace_months, tau_months=p.tau_months,
                        tau_long_months=p.tau_long_months, **kw)
 
 
 def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers: int, label: str,
-              progress=None, cohort=None) -> tuple[TrialResult, object]:
+              progress=None, cohort=None, registration_limited: bool = False) -> tuple[TrialResult, object]:
     """Point estimates, bootstrap intervals and verdict of one emulated trial.
 
     With fewer than 50 eligible children (or models that cannot be fitted) the verdict is
-    ``insufficient_data`` and the estimates are missing.
+    ``insufficient_data`` and the estimates are missing; ``insufficient_registration`` where the
+    registration design left them (``registration_limited``: without it there would be 50).
     """
     try:
         if len(fu) < 50:
@@ -132,10 +162,12 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
     except WorkbenchError:
         nan = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan}
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("time", "value", "n_at_risk", "lower", "upper")})
+        short = "insufficient_registration" if registration_limited and len(fu) < 50 else "insufficient_data"
         res = TrialResult(label=label, params=tp, point={}, ci={k: dict(nan) for k in _KEYS}, rr=dict(nan),
-                          n_eligible=len(fu), events_a=0, events_b=0, verdict="insufficient_data",
+                          n_eligible=len(fu), events_a=0, events_b=0, verdict=short,
                           curve_a=empty, curve_b=empty, prevented_fraction=dict(nan), delay_months=dict(nan),
-                          answers=answers(None, None, None, enough=False),
+                          answers=answers(None, None, None, enough=False,
+                                          registration_ok=short != "insufficient_registration"),
                           minimum_detectable={"prevented_fraction": np.nan, "rd_tau": np.nan})
         return res, None
     reps = bootstrap(fu, tp, n_boot=n_boot, seed=seed, workers=workers, progress=progress, engine=engine)
@@ -288,14 +320,18 @@ def _truncated_weibull_median(lam: float, k: float, tau: float) -> float:
 def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
     """Cohort, target trial with bootstrap, secondary analyses: everything notebook 02 shows."""
     def compute(quality, sha):
-        tables, cohort = _load(p, quality)
-        tp = _trial_params(p)
+        tables, cohort_all = _load(p, quality)
+        cohort, periods, registration = _design(p, tables, quality, cohort_all)
+        tp = _trial_params(p, windows=periods)
         tflow: dict = {}
         fu = follow_up(eligible(cohort, tp, tflow), cohort, tp)
-        res, est = run_trial(fu, tp, p.n_boot, p.seed, p.workers, "primary", progress, cohort=cohort)
-        cox_tv, naive = secondary_cox(cohort, p.lag_days)
-        overall, by_sex = age_curves(cohort)
-        w = cohort.windows
+        limited = periods is not None and len(fu) < 50 and len(eligible(cohort_all, _trial_params(p))) >= 50
+        res, est = run_trial(fu, tp, p.n_boot, p.seed, p.workers, "primary", progress, cohort=cohort,
+                             registration_limited=limited)
+        # the secondary analyses describe the whole registry (every light-support type of light_types)
+        cox_tv, naive = secondary_cox(cohort_all, p.lag_days)
+        overall, by_sex = age_curves(cohort_all)
+        w = cohort_all.windows
         age_risk = risk_table(w.assign(entry_y=w["entry"] / DAYS_PER_YEAR, exit_y=w["exit"] / DAYS_PER_YEAR),
                               list(range(0, 19, 2)), entry="entry_y", exit="exit_y", event="event",
                               event_of_interest=SPECIALIST)
@@ -306,23 +342,14 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
         meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
         return PrimaryResults(
             params=p, registry_sha256=sha, synthetic=bool(quality.get("synthetic")),
-            name=str(meta.get("municipality_name", "")), flow=cohort.flow, trial_flow=tflow, primary=res,
+            name=str(meta.get("municipality_name", "")), flow=cohort_all.flow, trial_flow=tflow, primary=res,
             balance=balance(fu, est.rows, tp) if est else pd.DataFrame(),
             weights=weight_summary(est.rows) if est else pd.DataFrame(), e_value=ev, cox_tv=cox_tv,
-            naive=naive, landmarks=landmarks(cohort, horizon_months=p.tau_months), aj_overall=overall,
+            naive=naive, landmarks=landmarks(cohort_all, horizon_months=p.tau_months), aj_overall=overall,
             aj_by_sex=by_sex, cure=cure_decomposition(est.rows, tp.tau_days) if est else pd.DataFrame(
                 columns=["cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]),
-            age_risk=age_risk, registration=_registration(tables, quality, meta))
+            age_risk=age_risk, registration=registration)
     return _cached(p, "primary", compute)
-
-
-def _registration(tables, quality, meta) -> dict:
-    """The registration windows (protocol, "Registration" 1): used, and declared against detected."""
-    used, table = registration_windows(tables, quality["registry_start"], quality["extract_date"],
-                                       meta.get("registration_windows"))
-    return {"windows": used, "declared_vs_detected": [
-        {"provider_type": r.provider_type, "declared": r.declared, "detected": r.detected, "source": r.source,
-         "agree": None if r.agree is None or r.agree != r.agree else bool(r.agree)} for r in table.itertuples()]}
 
 
 SENSITIVITY = (
@@ -333,19 +360,21 @@ SENSITIVITY = (
     ("wijkteam_cjg", "light support = wijkteam/CJG only", {}),
     ("tau_long_48", "follow-up τ_L = 48 months", {"tau_long_months": 48}),
     ("tau_long_72", "follow-up τ_L = 72 months", {"tau_long_months": 72}),
+    ("registration_off", "registration restriction off (all data, version 1)", {"windows": None}),
 )
 
 
 def sensitivity_analysis(p: AnalysisParams, progress=None) -> dict:
     """The protocol's sensitivity analyses: trial variants and lag variants of the Cox model."""
     def compute(quality, sha):
-        tables, cohort = _load(p, quality)
+        tables, cohort_all = _load(p, quality)
+        cohort, periods, _ = _design(p, tables, quality, cohort_all)
         out = {"trials": {}, "cox_lag": {}}
         for key, label, kw in SENSITIVITY:
-            c = cohort
+            c = cohort_all if key == "registration_off" else cohort
             if key == "wijkteam_cjg":
                 c = build_cohort(tables, quality["registry_start"], quality["extract_date"], ("wijkteam", "cjg"))
-            tp = replace(_trial_params(p), **kw)
+            tp = replace(_trial_params(p, windows=periods), **kw)
             fu = follow_up(eligible(c, tp), c, tp)
             try:
                 res, _ = run_trial(fu, tp, p.n_boot_sensitivity, p.seed, p.workers, label, progress, cohort=c)
@@ -353,6 +382,6 @@ def sensitivity_analysis(p: AnalysisParams, progress=None) -> dict:
             except Exception as exc:  # a variant without starters in the grace period, for instance
                 out["trials"][key] = {"label": label, "error": f"{type(exc).__name__}: {exc}"}
         for lag in (0, 30, 90):
-            out["cox_lag"][lag] = secondary_cox(cohort, lag)[0]
+            out["cox_lag"][lag] = secondary_cox(cohort_all, lag)[0]
         return out
     return _cached(p, "sensitivity", compute)

@@ -38,6 +38,9 @@ class TrialParams:
     moved_competing: bool = False    # sensitivity: moving out as a competing event
     truncate: tuple[float, float] | None = None   # weight percentiles, e.g. (1, 99)
     tau_long_months: int = 60        # τ_L: follow-up of the trial, for the RD trajectory and π, D
+    # the registration design (protocol, "Registration" 2): the periods (first day, last day + 1, in
+    # days since 1970) in which every counted provider type registers; None: all data (version 1)
+    windows: tuple[tuple[float, float], ...] | None = None
 
     @property
     def tau_days(self) -> float:
@@ -79,6 +82,17 @@ def eligible(cohort: Cohort, p: TrialParams, flow: dict | None = None) -> pd.Dat
     recent = lt[(lt["day"] <= lt["day_t0"]) & (lt["end_day"] > lt["day_t0"] - p.washout_months * DAYS_PER_MONTH)]
     c = c[~c.set_index(["person_id", "day"]).index.isin(recent.set_index(["person_id", "day_t0"]).index)]
     flow["signals_without_recent_light_support"] = len(c)
+    c = c.assign(window_end=np.inf)
+    if p.windows is not None:
+        # time zero where every counted type registers, for the whole washout before it too
+        day, end = c["day"].to_numpy(float), np.full(len(c), np.nan)
+        for lo, hi in p.windows:
+            inside = (day >= lo + p.washout_months * DAYS_PER_MONTH) & (day < hi)
+            end = np.where(inside & np.isnan(end), hi, end)
+        before = c["person_id"].nunique()
+        c = c[~np.isnan(end)].assign(window_end=end[~np.isnan(end)])
+        flow["signals_inside_registration_window"] = len(c)
+        flow["excluded_registration_window"] = before - c["person_id"].nunique()
     c = c.sort_values(["person_id", "day"]).drop_duplicates("person_id").reset_index(drop=True)
     flow["eligible"] = len(c)
     per = cohort.persons.reindex(c["person_id"])
@@ -91,24 +105,27 @@ def eligible(cohort: Cohort, p: TrialParams, flow: dict | None = None) -> pd.Dat
         "year": pd.to_datetime(c["day"], unit="D").dt.year.to_numpy(float),
         "birth": per["birth"].to_numpy(), "death": per["death"].to_numpy(),
         "first_specialist": per["first_specialist"].to_numpy(), "res_end": c["end"],
-        "res_end_reason": c["end_reason"]})
+        "res_end_reason": c["end_reason"], "window_end": c["window_end"].to_numpy(float)})
 
 
 def follow_up(elig: pd.DataFrame, cohort: Cohort, p: TrialParams) -> pd.DataFrame:
     """Per eligible child, in days since time zero: end of follow-up, its reason, first light start."""
     t0 = elig["t0"].to_numpy()
     moves = elig["res_end_reason"].isin(["move_out", "emigration"]).to_numpy()
+    window_end = elig["window_end"].to_numpy(float) if "window_end" in elig else np.full(len(t0), np.inf)
     cand = np.stack([elig["first_specialist"].to_numpy() - t0, elig["death"].to_numpy() - t0,
                      np.where(moves, elig["res_end"].to_numpy() - t0, np.inf),
                      elig["birth"].to_numpy() + 18 * DAYS_PER_YEAR - t0, cohort.extract + 1 - t0,
-                     np.full(len(t0), p.tau_long_days)], axis=1)
+                     np.full(len(t0), p.tau_long_days), window_end - t0], axis=1)
     cand = np.where(np.isnan(cand), np.inf, cand)
     end = cand.min(axis=1)
-    reason = np.array([SPECIALIST, DIED, MOVED, CENSORED, CENSORED, CENSORED])[cand.argmin(axis=1)]
+    # the end of the registration window censors (a counted type stops registering)
+    reason = np.array([SPECIALIST, DIED, MOVED, CENSORED, CENSORED, CENSORED, CENSORED])[cand.argmin(axis=1)]
     lt = cohort.light.merge(elig[["person_id", "t0"]], on="person_id")
     lt = lt[lt["day"] >= lt["t0"]]
     start = (lt["day"] - lt["t0"]).groupby(lt["person_id"]).min().reindex(elig["person_id"]).to_numpy()
-    out = elig.drop(columns=["birth", "death", "first_specialist", "res_end", "res_end_reason"]).copy()
+    out = elig.drop(columns=["birth", "death", "first_specialist", "res_end", "res_end_reason", "window_end"],
+                    errors="ignore").copy()
     out["end"] = np.maximum(end, 0.5)   # an event on the day of the signal counts after time zero
     out["reason"] = reason
     out["light_start"] = np.where(np.isnan(start), np.inf, start)

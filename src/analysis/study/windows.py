@@ -50,6 +50,7 @@ ON_SHARE = 0.25        # a segment registers at ≥ this share of the type's lev
 OFF_ALPHA = 0.001      # ... or when so few events below it could be chance (Poisson, one-sided)
 MIN_STARTS = 10        # fewer registered starts: no window can be detected
 TOLERANCE_DAYS = 92    # declared and detected boundaries this close agree (one quarter)
+COUNTED_SHARE = 0.5    # by default the design counts the types whose window covers this share of the registry
 
 
 def quarters(start, end) -> pd.DataFrame:
@@ -193,3 +194,34 @@ def registration_windows(tables: dict, registry_start, extract_date, declared: d
                                            registry_start, extract_date, types=types)
     status = per_quarter.groupby("provider_type")["status"].first().to_dict() if len(per_quarter) else {}
     return compare_windows(declared, detected, status)
+
+
+def _coverage(w: list, lo: date, hi: date) -> float:
+    """Share of [lo, hi] covered by the periods ``w``."""
+    total = (hi - lo).days + 1
+    got = sum(max(0, (min(b, hi) - max(a, lo)).days + 1) for a, b in _days(w))
+    return got / total
+
+
+def counted_types(used: dict, light_types, registry_start, extract_date, share: float = COUNTED_SHARE) -> tuple:
+    """The provider types the design counts by default (protocol, "Registration" 2): of
+    ``light_types``, those whose registration window covers at least ``share`` of the registry
+    period."""
+    lo, hi = pd.Timestamp(registry_start).date(), pd.Timestamp(extract_date).date()
+    return tuple(t for t in light_types if t in used and _coverage(used[t], lo, hi) >= share)
+
+
+def common_periods(used: dict, types, registry_start, extract_date) -> list[list[str]]:
+    """The periods in which every one of ``types`` registers (the intersection of their windows,
+    within the registry period); [] when they never register together."""
+    lo, hi = pd.Timestamp(registry_start).date(), pd.Timestamp(extract_date).date()
+    common = [(lo, hi)]
+    for t in types:
+        nxt = []
+        for a, b in common:
+            for c, d in _days(used.get(t, [])):
+                s, e = max(a, c), min(b, d)
+                if s <= e:
+                    nxt.append((s, e))
+        common = nxt
+    return [[str(a), str(b)] for a, b in sorted(common)]

@@ -17,14 +17,19 @@ def trial_on_synthetic(p: SynthParams, n_boot: int, seed: int = 1, workers: int 
 
     The estimators see only the validated registry; the truth is read afterwards, for comparison.
     """
-    from ..study.results import run_trial
+    from ..study.results import registration_design, run_trial
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_municipality(Path(tmp), p.municipalities[0], p)
         truth = json.loads((folder / "ground_truth.json").read_text())
         res = validate_delivery(folder)
+    from ..study.params import AnalysisParams
     tables = {n: t.accepted for n, t in res.tables.items()}
-    cohort = build_cohort(tables, str(p.registry_start), str(p.extract_date))
-    tp = TrialParams(grace_months=p.primary_grace_months, tau_months=p.tau_months)
+    light_types = AnalysisParams.__dataclass_fields__["light_types"].default
+    cohort_all = build_cohort(tables, str(p.registry_start), str(p.extract_date), light_types)
+    # the product's default registration design, on the windows the delivery declares
+    cohort, periods, _ = registration_design(tables, str(p.registry_start), str(p.extract_date),
+                                             res.delivery.get("registration_windows"), light_types, cohort_all)
+    tp = TrialParams(grace_months=p.primary_grace_months, tau_months=p.tau_months, windows=periods)
     fu = follow_up(eligible(cohort, tp), cohort, tp)
     trial, _ = run_trial(fu, tp, n_boot=n_boot, seed=seed, workers=workers, label="synthetic", cohort=cohort)
     return truth, trial, cohort

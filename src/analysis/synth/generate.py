@@ -14,7 +14,7 @@ from .messy import inject_defects
 from .params import Municipality, SynthParams
 from .population import day_number, make_population
 from .tables import (light_table, persons_table, protection_table, pseudonyms, residence_table, screenings_table, specialist_table)
-from .registration import declared_windows, registration_plan, truth_block
+from .registration import declared_windows, design_periods, registration_plan, truth_block
 from .truth import ground_truth
 
 SYNTHETIC_NOTE = ("SYNTHETISCHE DATA — verzonnen kinderen in een verzonnen gemeente; geen echte personen. "
@@ -51,8 +51,14 @@ def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd
         prot_start = (pd.to_datetime(prot["start_date"]) - pd.Timestamp("1970-01-01")).dt.days.to_numpy(float)
         spec_days = {"person": np.concatenate([spec_days["person"], id_index.loc[prot["person_id"]].to_numpy()]),
                      "start": np.concatenate([spec_days["start"], prot_start])}
-    truth = ground_truth(pop, scr, draws, p, light_days, spec_days, np.random.default_rng(s_truth))
-    truth["registration"] = truth_block(plan, *declared_windows(plan, m, p))
+    declared, wrong = declared_windows(plan, m, p)
+    # the children the analysis will take: its default design on the declared windows, with the
+    # washout seen in the counted types' registered light support
+    counted, design = design_periods(declared, p)
+    seen = np.isin(light_days["type"], counted)
+    reg_light = {k: v[seen] for k, v in light_days.items()}
+    truth = ground_truth(pop, scr, draws, p, reg_light, spec_days, np.random.default_rng(s_truth), design=design)
+    truth["registration"] = {**truth_block(plan, declared, wrong), "counted_types": counted}
     manifest: dict = {}
     if p.messy:
         tables, manifest = inject_defects(tables, np.random.default_rng(s_messy))

@@ -117,3 +117,28 @@ def truth_block(plan: dict[str, TypeRegistration], declared: dict, wrong: str | 
     """What ``ground_truth.json`` records about registration."""
     return {"types": {t: {"windows": r.window(), "sensitivity": r.sensitivity, "declared": declared[t]}
                       for t, r in plan.items()}, "misdeclared": wrong}
+
+
+#: the share of the registry period a provider type's window must cover to be counted by default
+#: (the analysis's default rule, ``analysis.study.windows.COUNTED_SHARE``; written here again: the
+#: truth uses no estimator code)
+COUNTED_SHARE = 0.5
+
+
+def design_periods(declared: dict, p: SynthParams) -> tuple[list[str], list[tuple[float, float]]]:
+    """The analysis's default registration design on the declared windows: the counted types (a
+    window covering at least half the registry period) and the periods in which all of them
+    register, as (first day, last day + 1) in days since 1970."""
+    from .population import day_number
+    lo, hi = p.registry_start, p.extract_date
+    total = (hi - lo).days + 1
+
+    def periods(w):
+        return [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in w]
+    counted = [t for t in LIGHT_PROVIDER_TYPES
+               if sum(max(0, (min(b, hi) - max(a, lo)).days + 1) for a, b in periods(declared.get(t, [])))
+               >= COUNTED_SHARE * total]
+    common = [(lo, hi)]
+    for t in counted:
+        common = [(max(a, c), min(b, d)) for a, b in common for c, d in periods(declared[t]) if max(a, c) <= min(b, d)]
+    return counted, [(float(day_number(a)), float(day_number(b)) + 1) for a, b in sorted(common)]

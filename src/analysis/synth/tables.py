@@ -148,7 +148,7 @@ def light_table(pop, c: Course, draws_provider, ids, m: Municipality, p: SynthPa
         "municipality_code": m.code})
     df = df.assign(_s=start).sort_values(["_s", "person_id"], kind="stable").drop(columns="_s")
     df["episode_id"] = [f"L{i:07d}" for i in range(1, n + 1)]
-    days = {"person": person, "start": start, "end": np.where(np.isfinite(end), end, np.inf)}
+    days = {"person": person, "start": start, "end": np.where(np.isfinite(end), end, np.inf), "type": ptype}
     return df.reset_index(drop=True), days
 
 

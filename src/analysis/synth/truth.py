@@ -31,11 +31,13 @@ MONTHS_ZERO = 0.05
 
 
 def eligible_signals(pop: Population, scr: Screenings, reg_light: dict, reg_spells: dict,
-                     p: SynthParams) -> tuple[np.ndarray, np.ndarray]:
+                     p: SynthParams, design: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Children eligible for the target trial and their time zero (first eligible signal).
 
     ``reg_light`` / ``reg_spells``: registered episodes as dicts of arrays ``person``, ``start``,
-    ``end`` (days). Returns (person index, time zero day).
+    ``end`` (days). ``design``: the registration design's periods (first day, last day + 1), in
+    which time zero must lie with the whole washout before it (None: anywhere). Returns (person
+    index, time zero day).
     """
     start, end = day_number(p.registry_start), day_number(p.extract_date)
     best = np.full(pop.n, np.inf)
@@ -52,6 +54,9 @@ def eligible_signals(pop: Population, scr: Screenings, reg_light: dict, reg_spel
         hit = (reg_light["start"] <= t0[lp]) & (reg_light["end"] > t0[lp] - DAYS_PER_YEAR)
         recent_light[lp[hit]] = True
         ok &= ~prior_spec & ~recent_light
+        if design is not None:
+            ok &= np.any([(t0 >= lo + DAYS_PER_YEAR) & (t0 < hi) for lo, hi in design], axis=0) if design \
+                else np.zeros(pop.n, bool)
         best = np.where(ok & ~np.isfinite(best), t0, best)
     idx = np.flatnonzero(np.isfinite(best))
     return idx, best[idx]
@@ -190,7 +195,8 @@ def _summaries(t_a: np.ndarray, t_b: np.ndarray, tau_days: float, long_months: i
 
 
 def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
-                 reg_light: dict, reg_spells: dict, rng: np.random.Generator | None = None) -> dict:
+                 reg_light: dict, reg_spells: dict, rng: np.random.Generator | None = None,
+                 design: list | None = None) -> dict:
     """True CIFs, RD(τ), RMST difference, π, D, answers and verdict per grace period; see the module notes.
 
     Every eligible child's future is simulated ``p.truth_replicates`` times (K) under both
@@ -198,7 +204,7 @@ def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
     past, which the registry shows, stays the same), so that the truth of a small municipality is
     the expectation over its children's possible futures and not itself noisy. The K copies run
     side by side in one simulation (the children stacked K times)."""
-    idx, t0 = eligible_signals(pop, scr, reg_light, reg_spells, p)
+    idx, t0 = eligible_signals(pop, scr, reg_light, reg_spells, p, design)
     K = max(int(p.truth_replicates), 1)
     rng = rng or np.random.default_rng([p.seed, 7])
     stack = np.tile(idx, K)
