@@ -58,3 +58,27 @@ def test_trial_eligibility_and_follow_up(cohort):
     assert fu["end"].iloc[0] == day("2017-01-01") - day("2015-09-01")
     assert fu["reason"].iloc[0] == SPECIALIST
     assert np.isclose(fu["age"].iloc[0], (day("2015-09-01") - day("2010-03-01")) / 365.25)
+
+
+def test_the_registration_design_by_hand(cohort):
+    """Child 1's signal is on 2015-09-01. With the counted types registering from 2014-06-01 the
+    whole washout lies inside: eligible; a window that closes on 2016-06-01 censors its follow-up
+    there. Registering only from 2015-01-01 leaves 8 months of washout unseen: not eligible, and
+    the flow counts the child as lost to the restriction."""
+    base = TrialParams()
+    inside = TrialParams(windows=((day("2014-06-01"), day("2016-06-01")),))
+    flow = {}
+    e = eligible(cohort, inside, flow)
+    assert len(e) == 1 and flow["excluded_registration_window"] == 0
+    fu = follow_up(e, cohort, inside)
+    assert fu["end"].iloc[0] == day("2016-06-01") - day("2015-09-01") and fu["reason"].iloc[0] == CENSORED
+    assert fu["end_ext"].iloc[0] == day("2016-06-01") - day("2015-09-01")
+    flow = {}
+    late = TrialParams(windows=((day("2015-01-01"), day("2025-01-01")),))
+    assert len(eligible(cohort, late, flow)) == 0
+    assert flow["excluded_registration_window"] == 1 and flow["signals_inside_registration_window"] == 0
+    # two periods: the first holds the signal with its washout, the second is not needed
+    two = TrialParams(windows=((day("2014-01-01"), day("2016-01-01")), (day("2018-01-01"), day("2025-01-01"))))
+    fu = follow_up(eligible(cohort, two), cohort, two)
+    assert fu["end"].iloc[0] == day("2016-01-01") - day("2015-09-01")
+    assert len(eligible(cohort, base)) == 1                        # without the design: as before
