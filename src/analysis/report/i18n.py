@@ -114,6 +114,9 @@ WORDS: dict[str, dict[str, str]] = {
         "signals_without_prior_specialist_care": "… zonder eerdere specialistische zorg",
         "signals_while_resident": "… terwijl woonachtig in de gemeente",
         "signals_without_recent_light_support": "… zonder lichte ondersteuning in de 12 maanden ervoor",
+        "signals_inside_registration_window": "… binnen het registratievenster van de getelde soorten aanbieders "
+                                              "(ook de 12 maanden ervoor)",
+        "excluded_registration_window": "kinderen die afvallen door het registratievenster",
         "eligible": "geschikt voor de trial (eerste signaal per kind)",
         # appendix 2: trial
         "cif_a": "CIF arm a: start binnen gratieperiode (%)", "cif_b": "CIF arm b: geen lichte ondersteuning (%)",
@@ -293,6 +296,9 @@ WORDS: dict[str, dict[str, str]] = {
         "signals_age_4_16": "… at age 4–16", "signals_without_prior_specialist_care": "… without earlier specialist care",
         "signals_while_resident": "… while living in the municipality",
         "signals_without_recent_light_support": "… without light support in the 12 months before",
+        "signals_inside_registration_window": "… inside the registration window of the counted provider types "
+                                              "(the 12 months before too)",
+        "excluded_registration_window": "children lost to the registration window",
         "eligible": "eligible for the trial (first signal per child)",
         "cif_a": "CIF arm a: start within grace period (%)", "cif_b": "CIF arm b: no light support (%)",
         "rd_pp": "risk difference RD(τ) (percentage points)", "rmst_months": "RMST difference (specialist-care-free months)",

@@ -16,7 +16,8 @@ from .i18n import answer_word, t, variable, verdict_text as _verdict_text, verdi
 FLOW_KEYS = ("registered_children", "prevalent_users_excluded", "no_time_at_risk", "children_at_risk",
              "events_specialist", "ended_moved_out", "ended_died", "ended_age_18", "ended_extract", "signals",
              "signals_age_4_16", "signals_without_prior_specialist_care", "signals_while_resident",
-             "signals_without_recent_light_support", "eligible")
+             "signals_without_recent_light_support", "signals_inside_registration_window",
+             "excluded_registration_window", "eligible")
 
 def protect(n, p) -> str:
     return f"<{p.min_cell}" if 0 < n < p.min_cell else str(int(dc.round_count(n, p.round_to)))
