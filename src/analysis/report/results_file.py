@@ -74,7 +74,8 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
         "municipality": p.municipality, "municipality_name": pr.name, "synthetic": pr.synthetic, "registry_sha256": pr.registry_sha256,
         "parameters": p.analysis_key(),
         "flow": _protect_flow({**pr.flow, "eligible": pr.trial_flow["eligible"],
-                               **{f"trial_{k}": v for k, v in pr.trial_flow.items() if k != "eligible"}}, p),
+                               **{k if k == "excluded_registration_window" else f"trial_{k}": v
+                                  for k, v in pr.trial_flow.items() if k != "eligible"}}, p),
         "primary": {"rd_tau": t.ci["rd_tau"], "rmst_diff_months": t.ci["rmst_diff_months"],
                     "cif_a_tau": t.ci["cif_a_tau"], "cif_b_tau": t.ci["cif_b_tau"], "rr_tau": t.rr,
                     "tau_months": p.tau_months, "grace_months": p.grace_months,
