@@ -149,6 +149,7 @@ WORDS: dict[str, dict[str, str]] = {
         # sensitivity analyses (by key)
         "sens_grace_0": "gratieperiode 0 maanden", "sens_grace_6": "gratieperiode 6 maanden",
         "sens_tau_long_48": "follow-up τ_L = 48 maanden", "sens_tau_long_72": "follow-up τ_L = 72 maanden",
+        "sens_registration_off": "zonder registratievenster (alle gegevens, versie 1)",
         "sens_moved_competing": "verhuizing als concurrerende gebeurtenis",
         "sens_truncated_1_99": "gewichten afgekapt op het 1e/99e percentiel",
         "sens_wijkteam_cjg": "lichte ondersteuning = alleen wijkteam/CJG",
@@ -326,6 +327,7 @@ WORDS: dict[str, dict[str, str]] = {
         "var_year": "calendar year",
         "sens_grace_0": "grace period 0 months", "sens_grace_6": "grace period 6 months",
         "sens_tau_long_48": "follow-up τ_L = 48 months", "sens_tau_long_72": "follow-up τ_L = 72 months",
+        "sens_registration_off": "without the registration window (all data, version 1)",
         "sens_moved_competing": "moving out as a competing event",
         "sens_truncated_1_99": "weights truncated at the 1st/99th percentile",
         "sens_wijkteam_cjg": "light support = neighbourhood team/CJG only",
