@@ -12,7 +12,7 @@ from analysis import cli
 from analysis.registry.store import save
 from analysis.registry.validate import validate_delivery
 from analysis.synth.generate import write_municipality
-from analysis.synth.params import Municipality, SynthParams
+from analysis.synth.params import LIGHT_PROVIDER_TYPES, Municipality, SynthParams
 
 HEADERS = {
     "persons": ["person_id", "birth_date", "sex"],
@@ -74,8 +74,14 @@ def messy(tmp_path_factory) -> Path:
     return write_municipality(base / "raw", p.municipalities[0], p)
 
 
+#: a municipality that registers every kind of light support from the registry's start: for the
+#: tests of the pipeline (the registration design and its consequences have tests of their own);
+#: with the realistic draw a 1,000-child municipality is often ``insufficient_registration``
+WELL_REGISTERED = tuple(f"{t}:2015:0.9" for t in LIGHT_PROVIDER_TYPES)
+
+
 def _synth(raw: Path, code: str, children: int, seed: int) -> Path:
-    p = SynthParams(seed=seed, municipalities=(Municipality(code, f"Test {code}", children),))
+    p = SynthParams(seed=seed, municipalities=(Municipality(code, f"Test {code}", children, WELL_REGISTERED),))
     return write_municipality(raw, p.municipalities[0], p)
 
 

@@ -18,6 +18,7 @@ from analysis.study.params import QualityParams
 from analysis.study.results import primary_analysis, sensitivity_analysis
 from analysis.synth.generate import write_municipality
 from analysis.synth.params import Municipality, SynthParams
+from conftest import WELL_REGISTERED
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -67,7 +68,7 @@ def visible(path: Path) -> str:
 def both(tmp_path_factory):
     """One small synthetic municipality, run and published in Dutch and in English."""
     base = tmp_path_factory.mktemp("lang")
-    p = SynthParams(seed=4, municipalities=(Municipality("9912", "Testdorp", 1200),))
+    p = SynthParams(seed=4, municipalities=(Municipality("9912", "Testdorp", 1200, WELL_REGISTERED),))
     folder = write_municipality(base / "raw", p.municipalities[0], p)
     out = {}
     for lang in ("nl", "en"):
@@ -90,6 +91,7 @@ def test_the_dutch_publication_has_no_english_and_the_english_no_dutch(both):
     for page in pages["nl"]:
         text = visible(page)
         assert "voorkomt" in text or "geen aantoonbaar effect" in text or "te weinig gegevens" in text \
+            or "te weinig geregistreerd" in text \
             or page.name != "02_survival.html"
         assert not _words(ENGLISH, text), (page.name, _words(ENGLISH, text))
     for page in pages["en"]:
@@ -99,7 +101,7 @@ def test_the_dutch_publication_has_no_english_and_the_english_no_dutch(both):
 
 @pytest.mark.slow
 def test_no_snake_case_or_raw_verdict_code_in_any_page(both):
-    codes = re.compile(r"\b(prevents|delays|more_specialist_care|no_detectable_effect|insufficient_data)\b")
+    codes = re.compile(r"\b(prevents|delays|more_specialist_care|no_detectable_effect|insufficient_data|insufficient_registration)\b")
     for lang, pages in both[1].items():
         for page in pages:
             text = visible(page)

@@ -60,7 +60,8 @@ def test_quality_notebook_runs_on_a_small_registry(tmp_path):
         assert "Traceback" not in body and "SYNTHETISCHE DATA" in body
     results = json.loads((tmp_path / "reports" / "9908" / "results.json").read_text())
     assert results["municipality"] == "9908" and results["verdict"] in (
-        "prevents", "delays", "more_specialist_care", "no_detectable_effect", "insufficient_data")
+        "prevents", "delays", "more_specialist_care", "no_detectable_effect", "insufficient_data",
+        "insufficient_registration")
     for key in ("rd_tau", "rmst_diff_months", "cif_a_tau", "cif_b_tau"):
         assert set(results["primary"][key]) == {"estimate", "ci_low", "ci_high"}
     for value in results["flow"].values():      # counts: suppressed below 10 or a multiple of 5

@@ -92,7 +92,9 @@ def test_no_effect_means_identical_arms_by_common_random_numbers():
     for g in truth["by_grace_months"].values():
         assert g["rd_tau"] == 0.0 and g["rmst_diff_months"] == 0.0
         assert g["verdict"] == "no_detectable_effect"
-    assert truth["n_eligible"] > 300
+    # the truth's children are the registration design's (time zero where the counted types
+    # register): about 160 of the 6,000-child municipality's signals with the realistic draw
+    assert truth["n_eligible"] > 100
 
 
 def test_prevent_lowers_the_risk_and_delay_only_gains_time():

@@ -99,8 +99,17 @@ def file_roles(roles, lang: str) -> list[str]:
 
 
 def _param_value(key: str, v, lang: str) -> str:
-    if key == "light_types":
+    if key in ("light_types", "counted_types") and v is not None:
         return ", ".join(provider_type(x, lang) for x in v)
+    if v is None:
+        return WORDS[lang]["param_default"]
+    if isinstance(v, bool):
+        return WORDS[lang]["yes_word" if v else "no_word"]
+    if isinstance(v, dict):
+        return "; ".join(f"{WORDS[lang]['param_default'] if k == 'default' else provider_type(k, lang)}: "
+                         f"{_param_value('', x, lang)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return "–".join(str(x) for x in v)
     return str(v)
 
 

@@ -29,7 +29,7 @@ from ..estimators.survival import aalen_johansen, risk_table
 from .trial import TrialEngine, TrialParams, balance, care_episodes, eligible, estimate, follow_up, weight_summary
 from .answers import interval, prevent_delay_with_ci, trajectory
 from .windows import common_periods, counted_types, registration_windows
-from .verdict import answers, e_value, enough_data, hr_to_rr, minimum_detectable, verdict
+from .verdict import MIN_AT_RISK, MIN_ELIGIBLE, MIN_EVENTS, answers, e_value, enough_data, hr_to_rr, minimum_detectable, verdict
 
 COVARIATES = ["male", "one_parent", "benefit"]
 
@@ -133,7 +133,8 @@ def registration_design(tables: dict, registry_start, extract_date, declared: di
         return cohort_all, None, {**reg, "counted_types": list(light_types), "design_windows": None}
     if counted is None:
         counted = counted_types(used, light_types, registry_start, extract_date)
-    common = common_periods(used, counted, registry_start, extract_date)
+    # no type registers long enough to be counted: no period in which light support is known
+    common = common_periods(used, counted, registry_start, extract_date) if counted else []
     cohort = build_cohort(tables, registry_start, extract_date, tuple(counted)) if counted else cohort_all
     stamp = lambda x: float(days(pd.Series([pd.Timestamp(x)]))[0])  # noqa: E731
     periods = tuple((stamp(a), stamp(b) + 1) for a, b in common)
@@ -145,14 +146,34 @@ def _trial_params(p: AnalysisParams, **kw) -> TrialParams:
                        tau_long_months=p.tau_long_months, **kw)
 
 
+def enough_without_design(cohort_all, tp: TrialParams) -> bool:
+    """Whether the registry itself reaches the protocol's minimum for an answer, with its light
+    support taken as registered everywhere: without the registration design's restriction, at
+    least 50 eligible children, 2 × 10 with specialist care by τ_L and 2 × 10 followed to τ_L (the
+    minimum per arm, for both arms together). Where it does and the design does not, the
+    registration of light support is what falls short (``insufficient_registration``), not the
+    registry (``insufficient_data``)."""
+    fu = follow_up(eligible(cohort_all, tp), cohort_all, tp)
+    end, reason = fu["end"].to_numpy(float), fu["reason"].to_numpy()
+    events = int(np.sum((reason == SPECIALIST) & (end <= tp.tau_long_days)))
+    followed = int(np.sum(end >= tp.tau_long_days))
+    return len(fu) >= MIN_ELIGIBLE and events >= 2 * MIN_EVENTS and followed >= 2 * MIN_AT_RISK
+
+
 def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers: int, label: str,
-              progress=None, cohort=None, registration_limited: bool = False) -> tuple[TrialResult, object]:
+              progress=None, cohort=None, registration_limited=False) -> tuple[TrialResult, object]:
     """Point estimates, bootstrap intervals and verdict of one emulated trial.
 
     With fewer than 50 eligible children (or models that cannot be fitted) the verdict is
-    ``insufficient_data`` and the estimates are missing; ``insufficient_registration`` where the
-    registration design left them (``registration_limited``: without it there would be 50).
+    ``insufficient_data`` and the estimates are missing; below the protocol's minimum (50 eligible,
+    10 events and 10 at risk at τ_L per arm) the answers are ``insufficient_data``. Both become
+    ``insufficient_registration`` where the registration design is what left too little:
+    ``registration_limited`` (True, or a function asked only then) says that the data without the
+    design would have reached the minimum.
     """
+    def limited() -> bool:
+        return bool(registration_limited() if callable(registration_limited) else registration_limited)
+
     try:
         if len(fu) < 50:
             raise WorkbenchError(f"{len(fu)} eligible children")
@@ -162,7 +183,7 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
     except WorkbenchError:
         nan = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan}
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("time", "value", "n_at_risk", "lower", "upper")})
-        short = "insufficient_registration" if registration_limited and len(fu) < 50 else "insufficient_data"
+        short = "insufficient_registration" if limited() else "insufficient_data"
         res = TrialResult(label=label, params=tp, point={}, ci={k: dict(nan) for k in _KEYS}, rr=dict(nan),
                           n_eligible=len(fu), events_a=0, events_b=0, verdict=short,
                           curve_a=empty, curve_b=empty, prevented_fraction=dict(nan), delay_months=dict(nan),
@@ -197,8 +218,9 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
         heavy_events = (full["heavy_events_a"], full["heavy_events_b"])
     else:
         in_care, heavy_events = None, (0, 0)
+    enough = enough_data(est.n_eligible, events_long, at_risk_long)
     ans = answers(pd_fit["prevented_fraction"], pd_fit["delay_months"], reduces.get("specialist_months_diff"),
-                  enough=enough_data(est.n_eligible, events_long, at_risk_long))
+                  enough=enough, registration_ok=enough or not limited())
     rd_se = float(np.std(ok["rd_tau"], ddof=1)) if len(ok) > 1 else np.nan
     res = TrialResult(label=label, params=tp, point=point, ci=ci, rr=rr, n_eligible=est.n_eligible,
                       events_a=est.events_a, events_b=est.events_b, verdict=verdict(ans, ci["rd_tau"]),
@@ -325,9 +347,9 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
         tp = _trial_params(p, windows=periods)
         tflow: dict = {}
         fu = follow_up(eligible(cohort, tp, tflow), cohort, tp)
-        limited = periods is not None and len(fu) < 50 and len(eligible(cohort_all, _trial_params(p))) >= 50
         res, est = run_trial(fu, tp, p.n_boot, p.seed, p.workers, "primary", progress, cohort=cohort,
-                             registration_limited=limited)
+                             registration_limited=periods is not None and (
+                                 lambda: enough_without_design(cohort_all, _trial_params(p))))
         # the secondary analyses describe the whole registry (every light-support type of light_types)
         cox_tv, naive = secondary_cox(cohort_all, p.lag_days)
         overall, by_sex = age_curves(cohort_all)

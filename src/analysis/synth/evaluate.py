@@ -17,7 +17,7 @@ def trial_on_synthetic(p: SynthParams, n_boot: int, seed: int = 1, workers: int 
 
     The estimators see only the validated registry; the truth is read afterwards, for comparison.
     """
-    from ..study.results import registration_design, run_trial
+    from ..study.results import enough_without_design, registration_design, run_trial
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_municipality(Path(tmp), p.municipalities[0], p)
         truth = json.loads((folder / "ground_truth.json").read_text())
@@ -31,5 +31,7 @@ def trial_on_synthetic(p: SynthParams, n_boot: int, seed: int = 1, workers: int 
                                              res.delivery.get("registration_windows"), light_types, cohort_all)
     tp = TrialParams(grace_months=p.primary_grace_months, tau_months=p.tau_months, windows=periods)
     fu = follow_up(eligible(cohort, tp), cohort, tp)
-    trial, _ = run_trial(fu, tp, n_boot=n_boot, seed=seed, workers=workers, label="synthetic", cohort=cohort)
+    trial, _ = run_trial(fu, tp, n_boot=n_boot, seed=seed, workers=workers, label="synthetic", cohort=cohort,
+                         registration_limited=periods is not None and (lambda: enough_without_design(
+                             cohort_all, TrialParams(grace_months=p.primary_grace_months, tau_months=p.tau_months))))
     return truth, trial, cohort

@@ -18,18 +18,28 @@ DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
 @dataclass(frozen=True)
 class Municipality:
-    """A fictional municipality: CBS-style 4-digit code (as a string), name, children aged 0–17."""
+    """A fictional municipality: CBS-style 4-digit code (as a string), name, children aged 0–17, and
+    optionally its own registration of light support (``TYPE:FROM[-TO]:SENSITIVITY`` or
+    ``TYPE:never`` per provider type, replacing the realistic draw for those types; see
+    :mod:`analysis.synth.registration`)."""
 
     code: str
     name: str
     children: int
+    registration: tuple[str, ...] = ()
 
 
-#: The demo: three fictional municipalities (codes 99xx are not used by CBS).
+#: The demo: three fictional municipalities (codes 99xx are not used by CBS). Kleinwolde and
+#: Middenveen register light support as drawn (realistic: types start registering 2015–2021, some
+#: never); Grootstad is the municipality that registered most of its light support early, from
+#: 2015–2016, and practice-based youth workers only from 2021: the demo then shows a municipality
+#: whose registration cannot answer the question, one that can after restriction, and one that can.
 DEMO_MUNICIPALITIES = (
     Municipality("9901", "Kleinwolde", 2_000),
     Municipality("9902", "Middenveen", 6_000),  # the size of Stadskanaal
-    Municipality("9903", "Grootstad", 40_000),
+    Municipality("9903", "Grootstad", 40_000, registration=(
+        "wijkteam:2015:0.95", "cjg:2015:0.9", "jgz:2016:0.85", "schoolmaatschappelijk_werk:2016:0.8",
+        "poh_jeugd:2021:0.75", "opvoedondersteuning:2016:0.8")),
 )
 
 LIGHT_PROVIDER_TYPES = ("wijkteam", "cjg", "jgz", "schoolmaatschappelijk_werk", "poh_jeugd",
@@ -124,5 +134,7 @@ class SynthParams:
             raise ParameterError(f"municipality codes must be unique: {codes}")
         for m in self.municipalities:
             check_municipality_code(m.code, "municipality code")
+            for spec in m.registration:
+                parse_registration(spec)
             if m.children < 100:
                 raise ParameterError(f"{m.code}: at least 100 children, got {m.children}")

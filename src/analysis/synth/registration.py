@@ -86,7 +86,8 @@ def registration_plan(m: Municipality, p: SynthParams) -> dict[str, TypeRegistra
         start = max(date(y0, 1, 1), lo)
         end = date(min(y0 + int(length), hi.year), 12, 31) if u_stop < P_STOPS else hi
         plan[t] = TypeRegistration(t, start, min(end, hi), round(float(sens), 3))
-    for t, y0, y1, sens in (parse_registration(s) for s in p.registration):
+    # the municipality's own registration, then the parameters' (which apply to every municipality)
+    for t, y0, y1, sens in (parse_registration(s) for s in (*m.registration, *p.registration)):
         if y0 is None:
             plan[t] = TypeRegistration(t, None, None, 0.0)
         else:
@@ -138,7 +139,7 @@ def design_periods(declared: dict, p: SynthParams) -> tuple[list[str], list[tupl
     counted = [t for t in LIGHT_PROVIDER_TYPES
                if sum(max(0, (min(b, hi) - max(a, lo)).days + 1) for a, b in periods(declared.get(t, [])))
                >= COUNTED_SHARE * total]
-    common = [(lo, hi)]
+    common = [(lo, hi)] if counted else []   # no type counted: no period in which light support is known
     for t in counted:
         common = [(max(a, c), min(b, d)) for a, b in common for c, d in periods(declared[t]) if max(a, c) <= min(b, d)]
     return counted, [(float(day_number(a)), float(day_number(b)) + 1) for a, b in sorted(common)]

@@ -194,6 +194,21 @@ def _summaries(t_a: np.ndarray, t_b: np.ndarray, tau_days: float, long_months: i
     return out
 
 
+def _no_truth(p: SynthParams, K: int) -> dict:
+    """The truth of a municipality without eligible children: every value missing (null)."""
+    nan, long_months = None, max(p.tau_long_months, p.tau_months)
+    est = {k: nan for k in ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_a_months", "rmst_b_months", "rmst_diff_months",
+                            "prevented_fraction", "delay_months", "fit_r2", "specialist_months_a",
+                            "specialist_months_b", "specialist_months_diff", "heavy_care_a", "heavy_care_b",
+                            "heavy_care_rd")}
+    est.update({"events_a": 0, "events_b": 0, "events_long_a": 0, "events_long_b": 0, "tau_long_months": long_months,
+                "cif_a_grid": [], "cif_b_grid": [], "rd_trajectory": [],
+                "answers": truth_answers(nan, nan, nan, enough=False)})
+    est["verdict"] = truth_verdict(est["answers"], nan)
+    return {"n_eligible": 0, "eligible_age_mean": None, "replicates_per_child": K,
+            "by_grace_months": {str(g): dict(est) for g in p.grace_months}}
+
+
 def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
                  reg_light: dict, reg_spells: dict, rng: np.random.Generator | None = None,
                  design: list | None = None) -> dict:
@@ -206,6 +221,8 @@ def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
     side by side in one simulation (the children stacked K times)."""
     idx, t0 = eligible_signals(pop, scr, reg_light, reg_spells, p, design)
     K = max(int(p.truth_replicates), 1)
+    if not len(idx):   # nobody eligible (a registration design without periods): no truth to simulate
+        return _no_truth(p, K)
     rng = rng or np.random.default_rng([p.seed, 7])
     stack = np.tile(idx, K)
     t0k = np.tile(t0, K)
