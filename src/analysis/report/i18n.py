@@ -53,9 +53,18 @@ VERDICT_TEXT = {
                                 "dan 10 gebeurtenissen of 10 kinderen in beeld aan het eind van de follow-up in een arm).",
                           "en": "There are **too few data** for a statement (fewer than 50 children, or fewer than 10 "
                                 "events or 10 children still followed at the end of follow-up in an arm)."},
-    "insufficient_registration": {"nl": "De registratie van lichte ondersteuning laat **te weinig kinderen** over voor "
-                                        "een uitspraak.",
-                                  "en": "The registration of light support leaves **too few children** for a statement."},
+    "insufficient_registration": {"nl": "De registratie van lichte ondersteuning laat **te weinig over** voor een "
+                                        "uitspraak. Het register zelf heeft kinderen en follow-up genoeg, maar een kind "
+                                        "telt alleen mee als alle meegetelde aanbieders registreerden in de 12 maanden "
+                                        "vóór zijn signaal en daarna (anders lijkt ongeregistreerde lichte ondersteuning "
+                                        "op géén ondersteuning). De registratievensters staan in bijlage 1; bijlage 3 "
+                                        "toont de analyse op alle gegevens, die naar nul vertekend is.",
+                                  "en": "The registration of light support leaves **too little** for a statement. The "
+                                        "registry itself has enough children and follow-up, but a child counts only "
+                                        "where every counted provider registered in the 12 months before its signal "
+                                        "and after it (otherwise unregistered light support looks like none). The "
+                                        "registration windows are in appendix 1; appendix 3 shows the analysis on all "
+                                        "data, which is biased towards zero."},
 }
 
 ANSWER_NAMES = {"prevents": {"nl": "voorkomt", "en": "prevents"}, "delays": {"nl": "stelt uit", "en": "delays"},
