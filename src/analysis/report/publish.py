@@ -256,6 +256,12 @@ def forest_png(results: dict[str, dict], names: dict[str, str], pooled: dict | N
     return buf.getvalue()
 
 
+def _mde(md: dict | None) -> str:
+    """The minimum detectable π in percent (– where there is none)."""
+    v = (md or {}).get("prevented_fraction")
+    return "–" if v is None or not isinstance(v, (int, float)) or v != v else f"{100 * v:.0f}%"
+
+
 def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dict[str, list[str]], lang: str,
                pdfs: set[str] = frozenset()) -> str:
     w = WORDS[lang]
@@ -279,13 +285,14 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
                     f"<td>{_ci(r['primary'].get('prevented_fraction'), 100, 0)}</td>"
                     f"<td>{_ci(r['primary'].get('delay_months'), 1, 1)}</td>"
                     f"<td>{_ci(r['primary'].get('specialist_months_diff'), 1, 1)}</td><td>{_answers(r.get('answers'), lang)}</td>"
+                    f"<td>{_mde(r.get('minimum_detectable'))}</td>"
                     f"<td title=\"{e(verdict_text(v, lang).replace('**', ''))}\"><strong>{e(verdict_word(v, lang))}</strong></td><td>{links}</td></tr>")
     for c, why in failed.items():
-        rows.append(f'<tr class="failed"><th>{e(c)}</th><td colspan="10">{w["failed"]}: {e(why)}</td><td></td></tr>')
+        rows.append(f'<tr class="failed"><th>{e(c)}</th><td colspan="11">{w["failed"]}: {e(why)}</td><td></td></tr>')
     if pooled or pooled_pi:
         het = "; ".join(f'{label}: I² = {100 * pl["i2"]:.0f}%' for label, pl in (("RD", pooled), ("π", pooled_pi)) if pl)
         rows.append(f'<tr class="pooled"><th>{w["pooled"]}</th><td></td><td></td><td></td><td>{_ci(pooled, 100, 1)}</td>'
-                    f"<td></td><td>{_ci(pooled_pi, 100, 0)}</td><td></td><td></td><td></td><td>{e(w['heterogeneity'])}: {e(het)}</td>"
+                    f"<td></td><td>{_ci(pooled_pi, 100, 0)}</td><td></td><td></td><td></td><td></td><td>{e(w['heterogeneity'])}: {e(het)}</td>"
                     "<td></td></tr>")
     png = base64.b64encode(forest_png(results, names, pooled, lang)).decode() if results else ""
     figure = (f'<figure><img id="forest" alt="{w["forest"]}" src="data:image/png;base64,{png}">'
@@ -296,7 +303,7 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
     head = (f"<tr><th>{w['municipality']}</th><th>{w['children']}</th><th>{w['eligible_short']}</th>"
             f"<th>{w['rejected_rows']}</th><th>{w['rd_index']}</th>"
             f"<th>{w['rmst_index']}</th><th>{w['pi_index']}</th><th>{w['d_index']}</th>"
-            f"<th>{w['months_index']}</th><th>{w['answers_index']}</th>"
+            f"<th>{w['months_index']}</th><th>{w['answers_index']}</th><th>{w['mde_index']}</th>"
             f"<th>{w['verdict']}</th><th>{w['appendices']}</th></tr>")
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{w['index_title']}</title>
