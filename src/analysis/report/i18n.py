@@ -273,6 +273,10 @@ WORDS: dict[str, dict[str, str]] = {
         "ans_fit_bad": "; dat is weinig: lees π en D dan als een ruwe samenvatting en kijk naar de figuur",
         "ans_insufficient": "Voor deze antwoorden zijn er te weinig gegevens: minder dan 50 kinderen, of minder dan 10 "
                             "gebeurtenissen of 10 kinderen in beeld na {long} maanden in een arm.",
+        "ans_insufficient_registration": "Voor deze antwoorden is **te weinig geregistreerd** (zie het oordeel): "
+                                         "binnen de registratievensters blijven minder dan 10 gebeurtenissen of 10 "
+                                         "kinderen in beeld na {long} maanden in een arm, of minder dan 50 kinderen. "
+                                         "Schattingen op zo weinig zeggen niets en staan hier daarom niet.",
         "traj_title": "Het verschil in de tijd",
         "traj_rd": "risicoverschil a − b (procentpunt)", "traj_arms": "cumulatieve incidentie (%)",
         "traj_fit": r"$(1-\pi)\,\mathrm{CIF}_b(t-D)$", "traj_note": "banden: 95%-bootstrapintervallen per maand",
@@ -447,6 +451,10 @@ WORDS: dict[str, dict[str, str]] = {
         "ans_fit_bad": "; that is little: read π and D as a rough summary and look at the figure",
         "ans_insufficient": "There are too few data for these answers: fewer than 50 children, or fewer than 10 events "
                             "or 10 children still followed after {long} months in an arm.",
+        "ans_insufficient_registration": "Too little is **registered** for these answers (see the verdict): within "
+                                         "the registration windows fewer than 10 events or 10 children still followed "
+                                         "after {long} months remain in an arm, or fewer than 50 children. Estimates on "
+                                         "so little say nothing and are therefore not shown.",
         "traj_title": "The difference over time",
         "traj_rd": "risk difference a − b (percentage points)", "traj_arms": "cumulative incidence (%)",
         "traj_fit": r"$(1-\pi)\,\mathrm{CIF}_b(t-D)$", "traj_note": "bands: 95% bootstrap intervals per month",

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..study.cohort import DAYS_PER_MONTH
+from ..study.verdict import NO_ANSWER
 from . import disclosure as dc
 from .appendix import synthetic_banner
 from .i18n import answer_word, t, variable, verdict_text as _verdict_text, verdict_word
@@ -168,7 +169,7 @@ def forest_rows(pr, sens: dict | None) -> pd.DataFrame:
         rows.append({"label": t("landmark", lang, age=f"{r['landmark_age']:.0f}"), "estimate": r["rd"],
                      "low": r["ci_low"], "high": r["ci_high"]})
     for key, tr in (sens or {}).get("trials", {}).items():
-        if hasattr(tr, "ci") and tr.verdict != "insufficient_data":   # no point estimate without enough data
+        if hasattr(tr, "ci") and tr.verdict not in NO_ANSWER:   # no point estimate without enough data
             rows.append({"label": t(f"sens_{key}", lang), "estimate": tr.ci["rd_tau"]["estimate"],
                          "low": tr.ci["rd_tau"]["ci_low"], "high": tr.ci["rd_tau"]["ci_high"]})
     return pd.DataFrame(rows)
@@ -233,6 +234,8 @@ def answers_markdown(pr, lang: str = "nl") -> str:
     long = tr.params.long_months
     if ans.get("prevents") == "insufficient_data":
         return t("ans_insufficient", lang, long=long)
+    if ans.get("prevents") == "insufficient_registration":
+        return t("ans_insufficient_registration", lang, long=long)
     pi, d = tr.prevented_fraction, tr.delay_months
     word = lambda k: answer_word(ans[k], lang).capitalize()  # noqa: E731
     lines = [t("ans_prevents", lang, word=word("prevents"), pi=_num(pi["estimate"], 0, 100),
@@ -305,8 +308,8 @@ def trajectory_for_plot(pr) -> tuple[pd.DataFrame, pd.DataFrame | None, tuple[st
 def plain_language(pr, lang: str = "nl") -> str:
     """A paragraph a policy maker can read: what the estimates mean, with their uncertainty."""
     c, p = pr.primary.ci, pr.params
-    if pr.primary.verdict == "insufficient_data" and not np.isfinite(c["rd_tau"]["estimate"]):
-        return _verdict_text("insufficient_data", lang)
+    if pr.primary.verdict in NO_ANSWER:
+        return _verdict_text(pr.primary.verdict, lang)
     a, b = c["cif_a_tau"], c["cif_b_tau"]
     rd, rm = c["rd_tau"], c["rmst_diff_months"]
     return t("plain", lang, grace=p.grace_months, years=f"{p.tau_months / 12:.0f}",

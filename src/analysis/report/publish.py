@@ -34,6 +34,7 @@ from ..paths import METADATA_FILES, PROTOCOL, PROTOCOL_PAGE, UNIT_FILE
 from ..paths import NOTEBOOK_NAMES as NOTEBOOKS
 from ..procs import fault_point
 from ..registry.schema import FORMAT
+from ..study.verdict import NO_ANSWER
 from .i18n import WORDS, answer_name, answer_word, provider_type, t, table_name, verdict_text, verdict_word
 
 
@@ -206,7 +207,7 @@ def pooled_estimate(results: dict[str, dict], key: str = "rd_tau") -> dict | Non
     and a negative τ² gives negative weights and a nonsense pooled estimate.
     """
     from statsmodels.stats.meta_analysis import combine_effects
-    rows = [(c, r["primary"].get(key) or {}) for c, r in results.items() if r.get("verdict") != "insufficient_data"]
+    rows = [(c, r["primary"].get(key) or {}) for c, r in results.items() if r.get("verdict") not in NO_ANSWER]
     rows = [(c, d) for c, d in rows if d.get("ci_low") is not None and d.get("ci_high") is not None
             and d.get("estimate") is not None]
     rows = [(c, d) for c, d in rows if d["ci_high"] > d["ci_low"]]
@@ -227,7 +228,8 @@ def forest_png(results: dict[str, dict], names: dict[str, str], pooled: dict | N
     import matplotlib
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    codes = [c for c in results if results[c]["primary"]["rd_tau"].get("estimate") is not None]
+    codes = [c for c in results if results[c].get("verdict") not in NO_ANSWER
+             and results[c]["primary"]["rd_tau"].get("estimate") is not None]
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.45 * (len(codes) + 2)))
     ys = np.arange(len(codes), 0, -1) + 1
     for y, c in zip(ys, codes):
@@ -257,9 +259,11 @@ def forest_png(results: dict[str, dict], names: dict[str, str], pooled: dict | N
 
 
 def _mde(md: dict | None) -> str:
-    """The minimum detectable π in percent (– where there is none)."""
+    """The minimum detectable π in percent (– where there is none; above 100 %: not even preventing all)."""
     v = (md or {}).get("prevented_fraction")
-    return "–" if v is None or not isinstance(v, (int, float)) or v != v else f"{100 * v:.0f}%"
+    if v is None or not isinstance(v, (int, float)) or v != v:
+        return "–"
+    return "> 100%" if v >= 1 else f"{100 * v:.0f}%"
 
 
 def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dict[str, list[str]], lang: str,
@@ -273,6 +277,8 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
     for c, r in results.items():
         flow = r.get("flow", {})
         v = r.get("verdict", "")
+        if v in NO_ANSWER:   # estimates the verdict disowns: not shown
+            r = {**r, "primary": {}, "minimum_detectable": {}}
         links = " · ".join(f'<a href="{e(p)}">{e(t("short_" + Path(p).stem, lang))}</a>'
                            + (f' (<a href="{e(p[:-5])}.pdf">pdf</a>)' if p in pdfs else "")
                            for p in appendices.get(c, []))
@@ -280,8 +286,8 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
         synth = f' <span class="synth">({w["synthetic"]})</span>' if r.get("synthetic") else ""
         rows.append(f"<tr><th>{e(c)} {e(names[c])}{synth}</th><td>{e(str(flow.get('registered_children', '–')))}</td>"
                     f"<td>{e(str(flow.get('eligible', '–')))}</td><td>{_rejected(r.get('validation'))}</td>"
-                    f"<td>{_ci(r['primary']['rd_tau'], 100, 1)}</td>"
-                    f"<td>{_ci(r['primary']['rmst_diff_months'], 1, 2)}</td>"
+                    f"<td>{_ci(r['primary'].get('rd_tau'), 100, 1)}</td>"
+                    f"<td>{_ci(r['primary'].get('rmst_diff_months'), 1, 2)}</td>"
                     f"<td>{_ci(r['primary'].get('prevented_fraction'), 100, 0)}</td>"
                     f"<td>{_ci(r['primary'].get('delay_months'), 1, 1)}</td>"
                     f"<td>{_ci(r['primary'].get('specialist_months_diff'), 1, 1)}</td><td>{_answers(r.get('answers'), lang)}</td>"

@@ -14,6 +14,8 @@ Verdict = Literal["prevents_and_delays", "prevents", "delays", "more_specialist_
                   "insufficient_data", "insufficient_registration"]
 ANSWERS = ("prevents", "delays", "reduces")
 
+#: the verdicts without an answer: their estimates are not shown, pooled or plotted
+NO_ANSWER = ("insufficient_data", "insufficient_registration")
 MIN_ELIGIBLE = 50        # fewer eligible children: insufficient_data
 MIN_EVENTS = 10          # fewer events by τ_L in either arm: insufficient_data
 MIN_AT_RISK = 10         # fewer clones at risk at τ_L in either arm: insufficient_data
