@@ -376,7 +376,7 @@ WORDS: dict[str, dict[str, str]] = {
         "municipality": "municipality", "eligible_short": "eligible", "rd_index": "RD(τ), percentage points (95% CI)",
         "rmst_index": "RMST difference, months (95% CI)", "appendices": "appendices",
         "pi_index": "prevented fraction π, % (95% CI)", "d_index": "delay D, months (95% CI)", "months_index": "months in specialist care per child, a − b (95% CI)",
-        "answers_index": "the three answers", "mde_index": "minimum detectable π", "rejected_rows": "rejected rows",
+        "answers_index": "the three answers", "mde_index": "smallest detectable π", "rejected_rows": "rejected rows",
         "pooled": "pooled (random effects, Paule–Mandel)", "pooled_short": "pooled", "failed": "failed",
         "synthetic": "synthetic", "forest": "Risk difference per municipality",
         "not_pooled": "Too few municipalities with an estimate to pool.", "heterogeneity": "heterogeneity",
