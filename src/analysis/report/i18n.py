@@ -271,6 +271,24 @@ WORDS: dict[str, dict[str, str]] = {
         "ans_fit": "De vergelijking 'minder én later' (curve a(t) = (1 − π) × curve b(t − D)) verklaart {r2} % van het "
                    "verschil tussen de armen tot {long} maanden{bad}.",
         "ans_fit_bad": "; dat is weinig: lees π en D dan als een ruwe samenvatting en kijk naar de figuur",
+        "bias_lead": "**Gecorrigeerd voor onvolledige registratie** ({n} trekkingen, probabilistische biasanalyse): "
+                     "een deel van de lichte ondersteuning is niet geregistreerd en telt hierboven als géén. De "
+                     "analyse zet die starts per trekking terug bij de kinderen die op wie wél startten lijken, en "
+                     "rekent de hele trial opnieuw. Per geregistreerde start werden er naar schatting **{m}** niet "
+                     "gezien (mediaan; {mlo} tot {mhi}).",
+        "bias_priors": "Aannames: registratiesensitiviteit per soort aanbieder uniform tussen {sens}; {uncounted}"
+                       "De gecorrigeerde schatting staat náást de primaire, niet in plaats ervan.",
+        "bias_uncounted": "niet meegeteld in het ontwerp en dus hier teruggezet: {types}. ",
+        "bias_none_design": "Zonder registratieontwerp (`registration_restriction = False`) is er geen biasanalyse.",
+        "bias_est": "schatting", "bias_primary": "primair (95%-BI)", "bias_adjusted": "gecorrigeerd (95%-interval)",
+        "bias_systematic": "alleen registratie-onzekerheid",
+        "bias_pi": "voorkomen deel π", "bias_d": "uitstel D (maanden)", "bias_rd": "risicoverschil op {tau} maanden (pp)",
+        "tip_title": "Hoe laag zou de registratie moeten zijn om het antwoord te veranderen?",
+        "tip_x": "registratiesensitiviteit van elke aanbieder", "tip_primary": "primair (ongecorrigeerd)",
+        "tip_adjusted": "gecorrigeerd, met 95%-interval",
+        "tip_same": "Bij geen van de getoonde sensitiviteiten ({lo}–{hi}) verandert het antwoord op *voorkomt* ({word}).",
+        "tip_change": "Het antwoord op *voorkomt* ({word}) wordt **{new}** als elke aanbieder {s} of minder van zijn "
+                      "lichte ondersteuning registreert.",
         "ans_insufficient": "Voor deze antwoorden zijn er te weinig gegevens: minder dan 50 kinderen, of minder dan 10 "
                             "gebeurtenissen of 10 kinderen in beeld na {long} maanden in een arm.",
         "ans_insufficient_registration": "Voor deze antwoorden is **te weinig geregistreerd** (zie het oordeel): "
@@ -449,6 +467,23 @@ WORDS: dict[str, dict[str, str]] = {
         "ans_fit": "The relation 'less and later' (curve a(t) = (1 − π) × curve b(t − D)) explains {r2} % of the "
                    "difference between the arms up to {long} months{bad}.",
         "ans_fit_bad": "; that is little: read π and D as a rough summary and look at the figure",
+        "bias_lead": "**Corrected for incomplete registration** ({n} draws, probabilistic bias analysis): part of the "
+                     "light support was not registered and counts as none above. Per draw the analysis puts those "
+                     "starts back with the children who resemble the ones who did start, and recomputes the whole "
+                     "trial. For every registered start an estimated **{m}** went unseen (median; {mlo} to {mhi}).",
+        "bias_priors": "Assumptions: registration sensitivity per provider type uniform between {sens}; {uncounted}"
+                       "The corrected estimate stands beside the primary one, not instead of it.",
+        "bias_uncounted": "not counted by the design and therefore put back here: {types}. ",
+        "bias_none_design": "Without the registration design (`registration_restriction = False`) there is no bias analysis.",
+        "bias_est": "estimate", "bias_primary": "primary (95% CI)", "bias_adjusted": "corrected (95% interval)",
+        "bias_systematic": "registration uncertainty only",
+        "bias_pi": "prevented fraction π", "bias_d": "delay D (months)", "bias_rd": "risk difference at {tau} months (pp)",
+        "tip_title": "How low would registration have to be to change the answer?",
+        "tip_x": "registration sensitivity of every provider", "tip_primary": "primary (uncorrected)",
+        "tip_adjusted": "corrected, with 95% interval",
+        "tip_same": "At none of the sensitivities shown ({lo}–{hi}) does the answer to *prevents* ({word}) change.",
+        "tip_change": "The answer to *prevents* ({word}) becomes **{new}** if every provider registers {s} or less of "
+                      "its light support.",
         "ans_insufficient": "There are too few data for these answers: fewer than 50 children, or fewer than 10 events "
                             "or 10 children still followed after {long} months in an arm.",
         "ans_insufficient_registration": "Too little is **registered** for these answers (see the verdict): within "

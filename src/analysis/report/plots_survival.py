@@ -164,3 +164,27 @@ def in_care_figure(shown: pd.DataFrame, arm_labels: tuple[str, str], months: dic
     fig.suptitle(f"{t('care_title', lang)}\n{t('care_note', lang)}", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def tipping_figure(pr, lang: str = "nl") -> plt.Figure:
+    """The corrected π and RD(τ) against the registration sensitivity of every provider type (the
+    tipping-point view), beside the primary estimate and zero."""
+    b = pr.bias
+    if b is None or not len(b.tipping):
+        return _empty(lang)
+    tip = b.tipping.sort_values("sensitivity")
+    x = tip["sensitivity"].to_numpy(float)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, key, scale, label, prim in (
+            (axes[0], "prevented_fraction", 100, t("bias_pi", lang) + " (%)", pr.primary.prevented_fraction),
+            (axes[1], "rd_tau", 100, t("bias_rd", lang, tau=pr.primary.params.tau_months), pr.primary.ci["rd_tau"])):
+        ax.fill_between(x, tip[f"{key}_low"] * scale, tip[f"{key}_high"] * scale, color="#4c72b0", alpha=0.15)
+        ax.plot(x, tip[key] * scale, color="#4c72b0", marker="o", ms=4, label=t("tip_adjusted", lang))
+        if np.isfinite(prim.get("estimate", np.nan)):
+            ax.axhline(prim["estimate"] * scale, color="#dd8452", ls="--", lw=1.2, label=t("tip_primary", lang))
+        ax.axhline(0, color="#888", lw=0.8)
+        ax.set_xlabel(t("tip_x", lang)); ax.set_ylabel(label); ax.invert_xaxis()
+    axes[0].legend(fontsize=8)
+    fig.suptitle(t("tip_title", lang), fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -379,3 +379,57 @@ def risk_table_age(pr, ages=(0, 2, 4, 6, 8, 10, 12, 14, 16, 18)) -> pd.DataFrame
             for col, k in (("at_risk", "under_observation"), ("events", "events"), ("competing", "competing"),
                            ("censored", "censored"))}
     return pd.DataFrame(rows, index=pd.Index(tab["time"].astype(int), name=t("age", p.lang))).T
+
+
+def bias_answer(pr) -> tuple[str, float | None, str]:
+    """The tipping point of *prevents*: (the primary answer, the highest sensitivity of the
+    tipping-point view at which the corrected answer differs from it or None, that answer)."""
+    from ..study.verdict import answer
+    primary = pr.primary.answers.get("prevents", "not_shown")
+    b = pr.bias
+    if b is None:
+        return primary, None, primary
+    for row in b.tipping.sort_values("sensitivity", ascending=False).to_dict("records"):
+        new = answer({"ci_low": row["prevented_fraction_low"], "ci_high": row["prevented_fraction_high"]})
+        if new != primary:
+            return primary, float(row["sensitivity"]), new
+    return primary, None, primary
+
+
+def bias_markdown(pr, lang: str = "nl") -> str:
+    """The bias analysis in plain words: how many starts went unseen, the assumptions, the tipping point."""
+    from .i18n import provider_type
+    b = pr.bias
+    if b is None:
+        return t("bias_none_design", lang) if not pr.params.registration_restriction else ""
+    m = b.draws["m"].to_numpy(float)
+    lines = [t("bias_lead", lang, n=b.n_draws, m=_num(float(np.median(m)), 2), mlo=_num(float(np.percentile(m, 2.5)), 2),
+               mhi=_num(float(np.percentile(m, 97.5)), 2))]
+    sens = "; ".join(f"{provider_type(k, lang)} {lo:.2f}–{hi:.2f}" for k, (lo, hi) in b.priors.sensitivity.items()
+                     if k in b.counts.counted or k in b.counts.uncounted)
+    unc = [provider_type(k, lang) for k in b.counts.uncounted]
+    lines.append(t("bias_priors", lang, sens=sens, uncounted=t("bias_uncounted", lang, types=", ".join(unc)) if unc else ""))
+    primary, s, new = bias_answer(pr)
+    lo, hi = b.tipping["sensitivity"].min(), b.tipping["sensitivity"].max()
+    lines.append(t("tip_same", lang, lo=f"{lo:.1f}", hi=f"{hi:.1f}", word=answer_word(primary, lang)) if s is None
+                 else t("tip_change", lang, word=answer_word(primary, lang), new=answer_word(new, lang), s=f"{s:.1f}"))
+    return "\n\n".join(lines)
+
+
+def bias_table(pr, lang: str = "nl") -> pd.DataFrame:
+    """Primary against corrected π, D and RD(τ), with the part of the interval due to registration alone."""
+    b, tr = pr.bias, pr.primary
+    if b is None:
+        return pd.DataFrame()
+    ci = lambda d, nd, sc: f"{_num(d['estimate'], nd, sc)} ({_num(d['ci_low'], nd, sc)} tot {_num(d['ci_high'], nd, sc)})" \
+        if lang == "nl" else f"{_num(d['estimate'], nd, sc)} ({_num(d['ci_low'], nd, sc)} to {_num(d['ci_high'], nd, sc)})"  # noqa: E731
+    rows = []
+    for key, label, prim, nd, sc in (("prevented_fraction", t("bias_pi", lang), tr.prevented_fraction, 2, 1),
+                                     ("delay_months", t("bias_d", lang), tr.delay_months, 1, 1),
+                                     ("rd_tau", t("bias_rd", lang, tau=tr.params.tau_months), tr.ci["rd_tau"], 1, 100)):
+        a = b.adjusted[key]
+        rows.append({t("bias_est", lang): label, t("bias_primary", lang): ci(prim, nd, sc),
+                     t("bias_adjusted", lang): ci(a, nd, sc),
+                     t("bias_systematic", lang): f"{_num(a.get('systematic_low', np.nan), nd, sc)} – "
+                                                 f"{_num(a.get('systematic_high', np.nan), nd, sc)}"})
+    return pd.DataFrame(rows)

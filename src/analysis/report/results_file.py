@@ -24,6 +24,24 @@ def _rounded(x, nd=6):
     return x
 
 
+def _bias_block(pr) -> dict | None:
+    """The bias analysis (protocol, "Registration" 3): corrected π, D, RD(τ) with their intervals,
+    the assumptions and the tipping-point view; None where there is none."""
+    b = getattr(pr, "bias", None)
+    if b is None:
+        return None
+    m = b.draws["m"].to_numpy(float)
+    return {**{k: {x: v.get(x) for x in ("estimate", "ci_low", "ci_high", "systematic_low", "systematic_high")}
+               for k, v in b.adjusted.items()},
+            "n_draws": b.n_draws, "n_failed": int(b.draws["error"].notna().sum()) if "error" in b.draws else 0,
+            "unregistered_per_registered": {"median": float(np.median(m)), "p2_5": float(np.percentile(m, 2.5)),
+                                            "p97_5": float(np.percentile(m, 97.5))},
+            "priors": {"sensitivity": {k: list(v) for k, v in b.priors.sensitivity.items()},
+                       "unregistered_rate": list(b.priors.unregistered_rate)},
+            "counted_types": list(b.counts.counted), "uncounted_types": list(b.counts.uncounted),
+            "tipping": b.tipping.to_dict("records")}
+
+
 def _ci_only(d: dict) -> dict:
     return {k: d.get(k) for k in ("estimate", "ci_low", "ci_high")}
 
@@ -86,6 +104,7 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
                     "delay_months": _ci_only(t.delay_months),
                     "prevent_delay_fit_r2": t.shift_fit.get("fit_r2"), **_reduces(t, p)},
         "registration": pr.registration,
+        "bias_adjusted": _bias_block(pr),
         "answers": t.answers,
         "minimum_detectable": t.minimum_detectable,
         "secondary": {"hr_time_varying": hr(pr.cox_tv), "naive_hr_ever_never": hr(pr.naive),

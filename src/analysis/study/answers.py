@@ -52,6 +52,7 @@ def prevent_delay_with_ci(a: np.ndarray, b: np.ndarray, reps_a: np.ndarray, reps
     nan = float("nan")
     return {"prevented_fraction": interval(fit.prevented_fraction if fit else nan, np.array(pis)),
             "delay_months": interval(fit.delay if fit else nan, np.array(ds)),
+            "replicates": {"prevented_fraction": np.array(pis, float), "delay_months": np.array(ds, float)},
             "fit_r2": fit.r2 if fit else nan,
             "fitted": fit.fitted if fit else np.full(len(a), nan),
             "residuals": fit.residuals if fit else np.full(len(a), nan)}

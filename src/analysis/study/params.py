@@ -65,6 +65,12 @@ class AnalysisParams:
     # registry period. registration_restriction False: all data, as version 1 (a sensitivity analysis)
     counted_types: tuple[str, ...] | None = None
     registration_restriction: bool = True
+    # the bias analysis (protocol, "Registration" 3): draws, the prior on each provider type's
+    # registration sensitivity ((low, high) for all, or {type: (low, high), "default": (low, high)})
+    # and on the start rate of a type without registered starts, relative to an average counted type
+    n_bias: int = 200
+    bias_sensitivity: tuple[float, float] | dict = (0.7, 1.0)
+    bias_unregistered_rate: tuple[float, float] = (0.5, 1.5)
     workers: int = 2
     min_cell: int = 10
     round_to: int = 5
@@ -75,7 +81,8 @@ class AnalysisParams:
         _plain_ints(self)
         QualityParams(self.municipality, self.processed_dir, self.min_cell, self.round_to, self.lang, require_registry)
         checks = {"grace_months": (0, 12), "tau_months": (6, 120), "tau_long_months": (12, 120), "lag_days": (0, 365), "seed": (0, 2**32 - 1),
-                  "n_boot": (20, 10_000), "n_boot_sensitivity": (20, 10_000), "workers": (1, 64)}
+                  "n_boot": (20, 10_000), "n_boot_sensitivity": (20, 10_000), "workers": (1, 64),
+                  "n_bias": (20, 10_000)}
         for name, (lo, hi) in checks.items():
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
@@ -91,6 +98,15 @@ class AnalysisParams:
         unknown = set(self.light_types) - FORMAT.code_values("light_provider_type")
         if unknown or not self.light_types:
             raise ParameterError(f"light_types must be provider types of the format, unknown: {sorted(unknown)}")
+        sens = self.bias_sensitivity
+        pair = lambda v, name: tuple(float(x) for x in v) if isinstance(v, (list, tuple)) and len(v) == 2 \
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v) else _bad_pair(name, v)  # noqa: E731
+        sens = {k: pair(v, f"bias_sensitivity[{k!r}]") for k, v in sens.items()} if isinstance(sens, dict) \
+            else pair(sens, "bias_sensitivity")
+        object.__setattr__(self, "bias_sensitivity", sens)
+        object.__setattr__(self, "bias_unregistered_rate", pair(self.bias_unregistered_rate, "bias_unregistered_rate"))
+        from .bias import Priors
+        Priors.from_param(sens, self.bias_unregistered_rate, self.light_types)
 
     def as_papermill(self) -> dict:
         return _jsonable(asdict(self))
@@ -98,6 +114,10 @@ class AnalysisParams:
     def analysis_key(self) -> dict:
         """The fields that change the numbers (not where the data lie, not how many processes)."""
         return {k: v for k, v in self.as_papermill().items() if k not in ("processed_dir", "workers")}
+
+
+def _bad_pair(name: str, v):
+    raise ParameterError(f"{name} must be two numbers (low, high), got {v!r}")
 
 
 def _plain_ints(obj) -> None:
@@ -114,7 +134,9 @@ def _jsonable(d: dict) -> dict:
     for k, v in d.items():
         if isinstance(v, tuple):
             v = list(v)
-        if not isinstance(v, (str, int, float, bool, list, type(None))):
+        if isinstance(v, dict):
+            v = {str(a): list(b) if isinstance(b, tuple) else b for a, b in v.items()}
+        if not isinstance(v, (str, int, float, bool, list, dict, type(None))):
             raise ParameterError(f"{k}: {type(v).__name__} is not a plain JSON value")
         out[k] = v
     return out

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import fingerprint
 from ..errors import WorkbenchError
+from .bias import Priors, bias_analysis
 from .bootstrap import KEYS as _KEYS
 from .bootstrap import bootstrap, order_by_data, percentile_ci
 from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, days, ever_never, \
@@ -60,6 +61,7 @@ class TrialResult:
     reduces: dict = field(default_factory=dict)   # months in specialist care and heavy care by τ_L: a, b, difference
     in_care: pd.DataFrame | None = None           # per month: share in specialist care per arm, clones seen / in care
     heavy_events: tuple = (0, 0)                  # clones with heavy care by τ_L, arms a and b (disclosure control)
+    replicates: dict = field(default_factory=dict, repr=False)   # the bootstrap's rd_tau, π, D per replicate
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class PrimaryResults:
     cure: pd.DataFrame
     age_risk: pd.DataFrame
     registration: dict = field(default_factory=dict)   # windows used per provider type, declared vs detected
+    bias: object = None       # BiasResult of the primary trial (None: no answer to adjust, or no design)
 
 
 def cache_path(p: AnalysisParams, kind: str, sha: str) -> Path:
@@ -233,7 +236,8 @@ def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers
                                           "specialist_months_diff": minimum_detectable(
                                               reduces["specialist_months_diff"]["se"]) if reduces else np.nan},
                       events_long=events_long, at_risk_long=at_risk_long, reduces=reduces, in_care=in_care,
-                      heavy_events=heavy_events)
+                      heavy_events=heavy_events,
+                      replicates={"rd_tau": ok["rd_tau"].to_numpy(float), **pd_fit["replicates"]})
     return res, est
 
 
@@ -370,8 +374,20 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
             naive=naive, landmarks=landmarks(cohort_all, horizon_months=p.tau_months), aj_overall=overall,
             aj_by_sex=by_sex, cure=cure_decomposition(est.rows, tp.tau_days) if est else pd.DataFrame(
                 columns=["cured_fraction", "latency_median_months", "latency_time_ratio_a_vs_b"]),
-            age_risk=age_risk, registration=registration)
+            age_risk=age_risk, registration=registration,
+            bias=_bias(p, fu, tp, res, cohort_all, registration, progress) if est is not None and periods is not None
+            else None)
     return _cached(p, "primary", compute)
+
+
+def _bias(p: AnalysisParams, fu: pd.DataFrame, tp: TrialParams, res: TrialResult, cohort_all, registration: dict,
+          progress=None):
+    """The bias analysis of the primary trial (protocol, "Registration" 3), where it has answers."""
+    if res.answers.get("prevents") in ("insufficient_data", "insufficient_registration"):
+        return None
+    priors = Priors.from_param(p.bias_sensitivity, p.bias_unregistered_rate, p.light_types)
+    return bias_analysis(order_by_data(fu), tp, cohort_all.light, registration, p.light_types, priors,
+                         boot=res.replicates, n_draws=p.n_bias, seed=p.seed, workers=p.workers, progress=progress)
 
 
 SENSITIVITY = (

@@ -102,13 +102,15 @@ def severity(pop: Population, p: SynthParams) -> np.ndarray:
             + 0.3 * pop.benefit + 0.15 * pop.deprivation)
 
 
-def make_draws(rng: np.random.Generator, n: int) -> Draws:
+def make_draws(rng: np.random.Generator, n: int, provider_share=LIGHT_PROVIDER_SHARE) -> Draws:
+    """The random numbers of ``n`` children's courses (``provider_share``: of each light-support
+    provider type among the starts; the same draws whatever the shares)."""
     return Draws(
         e_light=rng.exponential(size=(n, K_LIGHT)),
         dur_light=np.minimum(np.ceil(np.exp(rng.normal(np.log(6 * DAYS_PER_MONTH), 1.0, size=(n, K_LIGHT)))) + 14,
                             5 * DAYS_PER_YEAR),
         u_prevent=rng.random((n, K_LIGHT)),
-        provider=rng.choice(len(LIGHT_PROVIDER_SHARE), size=(n, K_LIGHT), p=LIGHT_PROVIDER_SHARE),
+        provider=rng.choice(len(provider_share), size=(n, K_LIGHT), p=provider_share),
         e_spec=rng.exponential(size=(n, J_SPELLS)),
         dur_spec=np.minimum(np.ceil(np.exp(rng.normal(np.log(20 * DAYS_PER_MONTH), 0.9, size=(n, J_SPELLS)))) + 30,
                            8 * DAYS_PER_YEAR),

@@ -30,7 +30,7 @@ def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd
     pop = make_population(m, p, s_pop)
     rng = np.random.default_rng(s_course)
     scr = make_screenings(rng, pop, p)
-    draws = make_draws(rng, pop.n)
+    draws = make_draws(rng, pop.n, p.light_provider_share)
     course = run_course(pop, scr, draws, p, day_number(p.extract_date) + 1)
     ids = pseudonyms(f"person:{p.seed}:{m.code}", pop.n)
     trng = np.random.default_rng(s_tables)

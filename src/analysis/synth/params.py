@@ -99,6 +99,9 @@ class SynthParams:
     # municipality (see analysis.synth.registration); misdeclare: one declaration in delivery.yml wrong
     registration: tuple[str, ...] = ()
     misdeclare: bool = False
+    # share of each light-support provider type (LIGHT_PROVIDER_TYPES) among the starts, e.g. a
+    # municipality whose wijkteam delivers most light support
+    light_provider_share: tuple[float, ...] = LIGHT_PROVIDER_SHARE
     tau_months: int = 36
     tau_long_months: int = 60
     truth_replicates: int = 20     # K: simulated futures per eligible child for the ground truth
@@ -126,6 +129,10 @@ class SynthParams:
             raise ParameterError(f"delay_months must be ≥ 0, got {self.delay_months}")
         if self.light_registration not in ("realistic", "complete"):
             raise ParameterError("light_registration must be 'realistic' or 'complete'")
+        share = tuple(self.light_provider_share)
+        if len(share) != len(LIGHT_PROVIDER_TYPES) or min(share) < 0 or abs(sum(share) - 1) > 1e-9:
+            raise ParameterError(f"light_provider_share: {len(LIGHT_PROVIDER_TYPES)} shares ≥ 0 that sum to 1 "
+                                 f"({', '.join(LIGHT_PROVIDER_TYPES)}), got {share}")
         from .registration import parse_registration
         for spec in self.registration:
             parse_registration(spec)

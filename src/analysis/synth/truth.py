@@ -227,7 +227,7 @@ def ground_truth(pop: Population, scr: Screenings, d: Draws, p: SynthParams,
     stack = np.tile(idx, K)
     t0k = np.tile(t0, K)
     sub, scr_s, d_s = pop.subset(stack), scr.subset(stack), d.subset(stack)
-    fresh = make_draws(rng, len(stack))
+    fresh = make_draws(rng, len(stack), p.light_provider_share)
     d_grace = Draws(**{**d_s.__dict__, "u_grace": fresh.u_grace})   # arm a's start within the grace period: fresh too
     tau_days = p.tau_months * DAYS_PER_MONTH
     long_months = max(p.tau_long_months, p.tau_months)
