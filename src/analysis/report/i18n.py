@@ -271,10 +271,10 @@ WORDS: dict[str, dict[str, str]] = {
         "ans_fit": "De vergelijking 'minder én later' (curve a(t) = (1 − π) × curve b(t − D)) verklaart {r2} % van het "
                    "verschil tussen de armen tot {long} maanden{bad}.",
         "ans_fit_bad": "; dat is weinig: lees π en D dan als een ruwe samenvatting en kijk naar de figuur",
-        "bias_lead": "**Gecorrigeerd voor onvolledige registratie** ({n} trekkingen, probabilistische biasanalyse): "
-                     "een deel van de lichte ondersteuning is niet geregistreerd en telt hierboven als géén. De "
-                     "analyse zet die starts per trekking terug bij de kinderen die op wie wél startten lijken, en "
-                     "rekent de hele trial opnieuw. Per geregistreerde start werden er naar schatting **{m}** niet "
+        "bias_lead": "Een deel van de lichte ondersteuning is niet geregistreerd en telt hierboven als géén. De "
+                     "**probabilistische biasanalyse** ({n} trekkingen) zet die starts per trekking terug bij kinderen "
+                     "die lijken op de kinderen die wél geregistreerd startten (in kenmerken en in hoe het hen verging), "
+                     "en rekent de hele trial opnieuw. Per geregistreerde start werden er naar schatting **{m}** niet "
                      "gezien (mediaan; {mlo} tot {mhi}).",
         "bias_priors": "Aannames: registratiesensitiviteit per soort aanbieder uniform tussen {sens}; {uncounted}"
                        "De gecorrigeerde schatting staat náást de primaire, niet in plaats ervan.",
@@ -467,10 +467,11 @@ WORDS: dict[str, dict[str, str]] = {
         "ans_fit": "The relation 'less and later' (curve a(t) = (1 − π) × curve b(t − D)) explains {r2} % of the "
                    "difference between the arms up to {long} months{bad}.",
         "ans_fit_bad": "; that is little: read π and D as a rough summary and look at the figure",
-        "bias_lead": "**Corrected for incomplete registration** ({n} draws, probabilistic bias analysis): part of the "
-                     "light support was not registered and counts as none above. Per draw the analysis puts those "
-                     "starts back with the children who resemble the ones who did start, and recomputes the whole "
-                     "trial. For every registered start an estimated **{m}** went unseen (median; {mlo} to {mhi}).",
+        "bias_lead": "Part of the light support was not registered and counts as none above. The **probabilistic "
+                     "bias analysis** ({n} draws) puts those starts back, draw by draw, with children who resemble the "
+                     "children registered as starting (in their characteristics and in how they fared), and recomputes "
+                     "the whole trial. For every registered start an estimated **{m}** went unseen (median; {mlo} to "
+                     "{mhi}).",
         "bias_priors": "Assumptions: registration sensitivity per provider type uniform between {sens}; {uncounted}"
                        "The corrected estimate stands beside the primary one, not instead of it.",
         "bias_uncounted": "not counted by the design and therefore put back here: {types}. ",
