@@ -94,10 +94,11 @@ def main() -> None:
     with ProcessPoolExecutor(max_workers=a.workers) as ex:
         for i, r in enumerate(ex.map(one, jobs), 1):
             rows.append(r)
+            f = lambda k, nd: "–" if r.get(k) is None or r[k] != r[k] else f"{r[k]:+.{nd}f}"  # noqa: E731
             print(f"{i:4d} seed {r['seed']} n={r['n']} ({r['counted']} types) {r['verdict']} | π truth "
-                  f"{r['true_pi']:+.2f} restricted {r['restricted_pi']:+.2f} adjusted {r['adjusted_pi']:+.2f} v1 "
-                  f"{r['v1_pi']:+.2f} | RD truth {r['true_rd']:+.3f} restricted {r['restricted_rd']:+.3f} adjusted "
-                  f"{r['adjusted_rd']:+.3f} v1 {r['v1_rd']:+.3f}", flush=True)
+                  f"{f('true_pi', 2)} restricted {f('restricted_pi', 2)} adjusted {f('adjusted_pi', 2)} v1 "
+                  f"{f('v1_pi', 2)} | RD truth {f('true_rd', 3)} restricted {f('restricted_rd', 3)} adjusted "
+                  f"{f('adjusted_rd', 3)} v1 {f('v1_rd', 3)}", flush=True)
     df = pd.DataFrame(rows)
     if a.out:
         df.to_csv(a.out, index=False)
