@@ -51,6 +51,9 @@ def test_random_error_is_added_around_the_draws():
     lo, hi = np.percentile(boot - np.median(boot), [2.5, 97.5])
     assert c["ci_low"] == pytest.approx(0.5 + lo) and c["ci_high"] == pytest.approx(0.5 + hi)
     assert c["systematic_low"] == c["systematic_high"] == 0.5
+    # a prevented fraction cannot pass 1, whatever the random error adds
+    c = combine(np.full(50, 0.98), boot, upper=1.0)
+    assert c["ci_high"] == 1.0 and c["estimate"] == pytest.approx(0.98, abs=1e-12)
 
 
 def test_priors_are_checked():

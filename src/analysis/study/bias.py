@@ -71,6 +71,7 @@ MIN_TYPE_STARTS = 10
 #: the tipping-point view: every provider type's sensitivity fixed at these values
 TIPPING_SENSITIVITIES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
 ESTIMATES = ("prevented_fraction", "delay_months", "rd_tau")
+UPPER = {"prevented_fraction": 1.0}   # a prevented fraction is at most 1
 
 
 @dataclass(frozen=True)
@@ -291,16 +292,17 @@ def _run_draws(fu: pd.DataFrame, tp: TrialParams, h: np.ndarray, jobs: list, wor
         _STATE = None
 
 
-def combine(draws: np.ndarray, boot: np.ndarray) -> dict:
+def combine(draws: np.ndarray, boot: np.ndarray, upper: float = np.inf) -> dict:
     """Systematic draws combined with the bootstrap's random error: every draw plus every
     replicate's deviation from the replicates' median; median and 2.5/97.5 percentiles of those
-    sums (and of the draws alone: the systematic part)."""
+    sums (and of the draws alone: the systematic part). ``upper``: the estimand's bound (π ≤ 1:
+    all specialist care prevented), which a sum may not pass."""
     draws, boot = np.asarray(draws, float), np.asarray(boot, float)
     boot = boot[np.isfinite(boot)]
     ok = draws[np.isfinite(draws)]
     if len(ok) < 10 or len(boot) < 10:
         return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-    total = (ok[:, None] + (boot - np.median(boot))[None, :]).ravel()
+    total = np.minimum((ok[:, None] + (boot - np.median(boot))[None, :]).ravel(), upper)
     lo, hi = np.percentile(total, [2.5, 97.5])
     slo, shi = np.percentile(ok, [2.5, 97.5])
     return {"estimate": float(np.median(total)), "ci_low": float(lo), "ci_high": float(hi),
@@ -351,13 +353,13 @@ def bias_analysis(fu: pd.DataFrame, tp: TrialParams, light_all: pd.DataFrame, re
         jobs += [(m, s) for s in child_seeds[n_draws + i * n_tipping:n_draws + (i + 1) * n_tipping]]
     rows = _run_draws(fu, tp, h, jobs, workers, progress)
     draws = pd.DataFrame(rows[:n_draws])
-    adjusted = {k: combine(draws[k] if k in draws else [], boot.get(k, [])) for k in ESTIMATES}
+    adjusted = {k: combine(draws[k] if k in draws else [], boot.get(k, []), UPPER.get(k, np.inf)) for k in ESTIMATES}
     tip = []
     for i, s in enumerate(TIPPING_SENSITIVITIES):
         d = pd.DataFrame(rows[n_draws + i * n_tipping:n_draws + (i + 1) * n_tipping])
         row = {"sensitivity": s, "m": tip_m[i]}
         for k in ESTIMATES:
-            c = combine(d[k] if k in d else [], boot.get(k, []))
+            c = combine(d[k] if k in d else [], boot.get(k, []), UPPER.get(k, np.inf))
             row.update({k: c["estimate"], f"{k}_low": c["ci_low"], f"{k}_high": c["ci_high"]})
         tip.append(row)
     return BiasResult(adjusted=adjusted, draws=draws, tipping=pd.DataFrame(tip), counts=counts, priors=priors,
