@@ -15,11 +15,8 @@ the truth, and the mean error, over the registries that have an answer. Run on d
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,31 +26,20 @@ def one(args) -> dict:
     seed, children, boot, draws = args
     import warnings
     warnings.filterwarnings("ignore")
-    from analysis.registry.validate import validate_delivery
     from analysis.study.bias import Priors, bias_analysis
     from analysis.study.bootstrap import order_by_data
-    from analysis.study.cohort import build_cohort
     from analysis.study.params import AnalysisParams
-    from analysis.study.results import enough_without_design, registration_design, run_trial
+    from analysis.study.results import run_trial
     from analysis.study.trial import TrialParams, eligible, follow_up
-    from analysis.synth.generate import write_municipality
+    from analysis.synth.evaluate import design_on_synthetic
     from analysis.synth.params import Municipality, SynthParams
     light = AnalysisParams.__dataclass_fields__["light_types"].default
     p = SynthParams(seed=seed, municipalities=(Municipality("9913", "R", children),))
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = write_municipality(Path(tmp), p.municipalities[0], p)
-        truth = json.loads((folder / "ground_truth.json").read_text())
-        res = validate_delivery(folder)
-    tables = {n: t.accepted for n, t in res.tables.items()}
-    start, end = str(p.registry_start), str(p.extract_date)
-    cohort_all = build_cohort(tables, start, end, light)
-    cohort, periods, reg = registration_design(tables, start, end, res.delivery.get("registration_windows"), light,
-                                               cohort_all)
-    tp = TrialParams(grace_months=p.primary_grace_months, tau_months=p.tau_months, windows=periods)
-    fu = order_by_data(follow_up(eligible(cohort, tp), cohort, tp))
-    tp1 = TrialParams(grace_months=p.primary_grace_months, tau_months=p.tau_months)
+    d = design_on_synthetic(p)
+    truth, fu, tp, cohort, cohort_all, reg = d.truth, d.fu, d.tp, d.cohort, d.cohort_all, d.registration
     tr, _ = run_trial(fu, tp, n_boot=boot, seed=seed, workers=1, label="restricted", cohort=cohort,
-                      registration_limited=lambda: enough_without_design(cohort_all, tp1))
+                      registration_limited=d.limited())
+    tp1 = TrialParams(grace_months=p.primary_grace_months, tau_months=p.tau_months)
     fu1 = order_by_data(follow_up(eligible(cohort_all, tp1), cohort_all, tp1))
     v1, _ = run_trial(fu1, tp1, n_boot=boot, seed=seed, workers=1, label="version 1", cohort=cohort_all)
     row = {"seed": seed, "n": tr.n_eligible, "n_v1": v1.n_eligible, "verdict": tr.verdict, "verdict_v1": v1.verdict,

@@ -1,22 +1,15 @@
 """The probabilistic bias analysis of incomplete light-support registration (protocol, "Registration" 3)."""
 from __future__ import annotations
 
-import json
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from analysis.errors import ParameterError
-from analysis.registry.validate import validate_delivery
 from analysis.study.bias import Priors, TypeCounts, bias_analysis, combine, draw_starts, multiplier
-from analysis.study.bootstrap import order_by_data
-from analysis.study.cohort import DAYS_PER_MONTH, build_cohort
+from analysis.study.cohort import DAYS_PER_MONTH
 from analysis.study.params import AnalysisParams
-from analysis.study.results import registration_design, run_trial
-from analysis.study.trial import TrialParams, eligible, follow_up
-from analysis.synth.generate import write_municipality
+from analysis.study.results import run_trial
+from analysis.synth.evaluate import design_on_synthetic
 from analysis.synth.params import LIGHT_PROVIDER_TYPES, Municipality, SynthParams
 
 LIGHT = AnalysisParams.__dataclass_fields__["light_types"].default
@@ -68,19 +61,9 @@ def test_priors_are_checked():
 def _trial(children: int, registration: tuple, seed: int, **kw):
     p = SynthParams(seed=seed, municipalities=(Municipality("9962", "Bias", children, registration),),
                     truth_replicates=4, **kw)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = write_municipality(Path(tmp), p.municipalities[0], p)
-        truth = json.loads((folder / "ground_truth.json").read_text())
-        res = validate_delivery(folder)
-    tables = {n: t.accepted for n, t in res.tables.items()}
-    start, end = str(p.registry_start), str(p.extract_date)
-    cohort_all = build_cohort(tables, start, end, LIGHT)
-    cohort, periods, reg = registration_design(tables, start, end, res.delivery.get("registration_windows"), LIGHT,
-                                               cohort_all)
-    tp = TrialParams(grace_months=p.primary_grace_months, tau_months=p.tau_months, windows=periods)
-    fu = order_by_data(follow_up(eligible(cohort, tp), cohort, tp))
-    trial, _ = run_trial(fu, tp, n_boot=100, seed=1, workers=2, label="bias", cohort=cohort)
-    return truth, trial, fu, tp, cohort_all, reg
+    d = design_on_synthetic(p)
+    trial, _ = run_trial(d.fu, d.tp, n_boot=100, seed=1, workers=2, label="bias", cohort=d.cohort)
+    return d.truth, trial, d.fu, d.tp, d.cohort_all, d.registration
 
 
 @pytest.mark.slow

@@ -60,8 +60,9 @@ import pandas as pd
 from ..errors import ParameterError, WorkbenchError
 from ..procs import die_with_parent
 from .answers import prevent_delay
-from .cohort import DAYS_PER_MONTH, SPECIALIST, days
-from .trial import BASELINE, TrialEngine, TrialParams, _HazardModel, _months
+from .cohort import DAYS_PER_MONTH, SPECIALIST
+from .trial import TrialEngine, TrialParams, _HazardModel, baseline, start_model
+from .windows import in_days, intersect
 
 DEFAULT_SENSITIVITY = (0.7, 1.0)
 DEFAULT_UNREGISTERED_RATE = (0.5, 1.5)
@@ -118,32 +119,20 @@ def _in_periods(day: np.ndarray, periods) -> np.ndarray:
     return inside
 
 
-def _stamp_periods(periods) -> list[tuple[float, float]]:
-    """[[first, last], ...] as dates → [(first day, last day + 1)] in days since 1970."""
-    return [(float(days(pd.Series([pd.Timestamp(a)]))[0]), float(days(pd.Series([pd.Timestamp(b)]))[0]) + 1)
-            for a, b in periods]
-
-
 def type_counts(light_all: pd.DataFrame, windows: dict, counted, design_windows, types) -> TypeCounts:
     """Registered light-support starts per provider type (``light_all``: person_id, day,
     provider_type, every type) in the periods the multiplier needs; ``windows``: the registration
     windows used per type, ``design_windows``: the periods in which every counted type registers."""
-    design = _stamp_periods(design_windows)
     day, kind = light_all["day"].to_numpy(float), light_all["provider_type"].to_numpy(str)
-    in_design = _in_periods(day, design)
+    in_design = _in_periods(day, in_days(design_windows))
     out = TypeCounts({c: int(np.sum(in_design & (kind == c))) for c in counted})
     for t in types:
         if t in counted:
             continue
-        own = []
-        for lo, hi in _stamp_periods(windows.get(t, [])):
-            for a, b in design:
-                if max(lo, a) < min(hi, b):
-                    own.append((max(lo, a), min(hi, b)))
-        inside = _in_periods(day, own) if own else np.zeros(len(day), bool)
+        inside = _in_periods(day, in_days(intersect(windows.get(t, []), design_windows)))
         n = int(np.sum(inside & (kind == t)))
-        out.uncounted[t] = (n, {c: int(np.sum(inside & (kind == c))) for c in counted}) \
-            if n >= MIN_TYPE_STARTS and sum(int(np.sum(inside & (kind == c))) for c in counted) > 0 else None
+        there = {c: int(np.sum(inside & (kind == c))) for c in counted}
+        out.uncounted[t] = (n, there) if n >= MIN_TYPE_STARTS and sum(there.values()) > 0 else None
     return out
 
 
@@ -194,7 +183,6 @@ def uptake_by_child(fu: pd.DataFrame, months: int) -> np.ndarray:
     "started" who resemble those who did not start, and pulls the contrast further towards zero."""
     g = outcome_classes(fu)
     start, end = fu["light_start"].to_numpy(float), fu["end"].to_numpy(float)
-    stop = np.minimum(start, end)
     h = np.zeros((len(fu), months))
     small = np.zeros(len(fu), bool)
     for k in np.unique(g):
@@ -202,25 +190,21 @@ def uptake_by_child(fu: pd.DataFrame, months: int) -> np.ndarray:
         if len(sel) < MIN_CLASS or not np.any(start[sel] < end[sel]):
             small[sel] = True
             continue
-        h[sel] = _uptake_model(fu.iloc[sel], stop[sel], start[sel], months)
+        h[sel] = _uptake_model(fu.iloc[sel], months)
     if small.any():
         dummies = (g[:, None] == np.arange(1, len(EVENT_MONTHS) + 2)[None, :]).astype(float)
-        h[small] = _uptake_model(fu, stop, start, months, extra=dummies)[small]
+        h[small] = _uptake_model(fu, months, extra=dummies)[small]
     return h
 
 
-def _uptake_model(fu: pd.DataFrame, stop: np.ndarray, start: np.ndarray, months: int,
-                  extra: np.ndarray | None = None) -> np.ndarray:
-    """Monthly hazards of a registered first start, children × months, from the pooled logistic
-    model on the months before ``stop`` (``extra``: further baseline columns)."""
-    base = np.column_stack([fu[c].to_numpy(float) for c in BASELINE])
-    base[:, BASELINE.index("year")] -= 2015
+def _uptake_model(fu: pd.DataFrame, months: int, extra: np.ndarray | None = None) -> np.ndarray:
+    """Monthly hazards of a registered first start, children × months, from the trial's start
+    model (:func:`analysis.study.trial.start_model`; ``extra``: further baseline columns)."""
+    base = baseline(fu)
     if extra is not None:
         base = np.column_stack([base, extra])
     wijken, wijk = np.unique(fu["wijk"].to_numpy(str), return_inverse=True)
-    child, month = _months(stop)
-    y = (start[child] < (month + 1) * DAYS_PER_MONTH).astype(float)
-    model = _HazardModel(child, month, y, base, wijk, len(wijken))
+    model = start_model(fu["light_start"].to_numpy(float), fu["end"].to_numpy(float), base, wijk, len(wijken))
     return _HazardModel.predict(model.fit(np.ones(len(fu))), base, wijk, months)
 
 

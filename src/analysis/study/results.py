@@ -21,7 +21,7 @@ from ..errors import WorkbenchError
 from .bias import Priors, bias_analysis
 from .bootstrap import KEYS as _KEYS
 from .bootstrap import bootstrap, order_by_data, percentile_ci
-from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, days, ever_never, \
+from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, ever_never, \
     exposure_intervals, landmark
 from ..estimators.cox import CoxFitError, fit_cox
 from .params import AnalysisParams
@@ -29,7 +29,7 @@ from ..registry.store import load_quality, load_registry, registry_sha256
 from ..estimators.survival import aalen_johansen, risk_table
 from .trial import TrialEngine, TrialParams, balance, care_episodes, eligible, estimate, follow_up, weight_summary
 from .answers import interval, prevent_delay_with_ci, trajectory
-from .windows import common_periods, counted_types, registration_windows
+from .windows import common_periods, counted_types, in_days, registration_windows
 from .verdict import MIN_AT_RISK, MIN_ELIGIBLE, MIN_EVENTS, answers, e_value, enough_data, hr_to_rr, minimum_detectable, verdict
 
 COVARIATES = ["male", "one_parent", "benefit"]
@@ -139,8 +139,7 @@ def registration_design(tables: dict, registry_start, extract_date, declared: di
     # no type registers long enough to be counted: no period in which light support is known
     common = common_periods(used, counted, registry_start, extract_date) if counted else []
     cohort = build_cohort(tables, registry_start, extract_date, tuple(counted)) if counted else cohort_all
-    stamp = lambda x: float(days(pd.Series([pd.Timestamp(x)]))[0])  # noqa: E731
-    periods = tuple((stamp(a), stamp(b) + 1) for a, b in common)
+    periods = tuple(in_days(common))
     return cohort, periods, {**reg, "counted_types": list(counted), "design_windows": common}
 
 
@@ -164,18 +163,18 @@ def enough_without_design(cohort_all, tp: TrialParams) -> bool:
 
 
 def run_trial(fu: pd.DataFrame, tp: TrialParams, n_boot: int, seed: int, workers: int, label: str,
-              progress=None, cohort=None, registration_limited=False) -> tuple[TrialResult, object]:
+              progress=None, cohort=None, registration_limited=None) -> tuple[TrialResult, object]:
     """Point estimates, bootstrap intervals and verdict of one emulated trial.
 
     With fewer than 50 eligible children (or models that cannot be fitted) the verdict is
     ``insufficient_data`` and the estimates are missing; below the protocol's minimum (50 eligible,
     10 events and 10 at risk at τ_L per arm) the answers are ``insufficient_data``. Both become
     ``insufficient_registration`` where the registration design is what left too little:
-    ``registration_limited`` (True, or a function asked only then) says that the data without the
-    design would have reached the minimum.
+    ``registration_limited`` (a function, asked only then; None: no design) says that the data
+    without the design would have reached the minimum.
     """
     def limited() -> bool:
-        return bool(registration_limited() if callable(registration_limited) else registration_limited)
+        return registration_limited is not None and bool(registration_limited())
 
     try:
         if len(fu) < 50:
@@ -352,7 +351,7 @@ def primary_analysis(p: AnalysisParams, progress=None) -> PrimaryResults:
         tflow: dict = {}
         fu = follow_up(eligible(cohort, tp, tflow), cohort, tp)
         res, est = run_trial(fu, tp, p.n_boot, p.seed, p.workers, "primary", progress, cohort=cohort,
-                             registration_limited=periods is not None and (
+                             registration_limited=None if periods is None else (
                                  lambda: enough_without_design(cohort_all, _trial_params(p))))
         # the secondary analyses describe the whole registry (every light-support type of light_types)
         cox_tv, naive = secondary_cox(cohort_all, p.lag_days)

@@ -229,6 +229,21 @@ class _HazardModel:
         return 1 / (1 + np.exp(-(child_part[:, None] + month_part[None, :])))
 
 
+def baseline(fu: pd.DataFrame) -> np.ndarray:
+    """The weight models' baseline columns (``BASELINE``; the year from 2015) per child."""
+    base = np.column_stack([fu[c].to_numpy(float) for c in BASELINE])
+    base[:, BASELINE.index("year")] -= 2015
+    return base
+
+
+def start_model(start: np.ndarray, end: np.ndarray, base: np.ndarray, wijk: np.ndarray, n_wijk: int) -> "_HazardModel":
+    """The pooled logistic model of starting light support, on each child's months before its
+    start or the end of its follow-up (days since time zero)."""
+    child, month = _months(np.minimum(start, end))
+    y = (start[child] < (month + 1) * DAYS_PER_MONTH).astype(float)
+    return _HazardModel(child, month, y, base, wijk, n_wijk)
+
+
 class TrialEngine:
     """The emulated trial's arrays, built once from the follow-up frame; every estimate (the point
     estimate, each bootstrap replicate, later each bias-analysis draw) is a pass over them under
@@ -245,15 +260,11 @@ class TrialEngine:
         self.n = n = len(fu)
         self.K = int(np.ceil(p.tau_long_days / DAYS_PER_MONTH)) + 1
         self.person_id = fu["person_id"].to_numpy()
-        base = np.column_stack([fu[c].to_numpy(float) for c in BASELINE])
-        base[:, BASELINE.index("year")] -= 2015
-        self.base = base
+        self.base = base = baseline(fu)
         self.wijken, self.wijk = np.unique(fu["wijk"].to_numpy(str), return_inverse=True)
         start, end = fu["light_start"].to_numpy(float), fu["end"].to_numpy(float)
         reason = fu["reason"].to_numpy()
-        child, month = _months(np.minimum(start, end))
-        y = (start[child] < (month + 1) * DAYS_PER_MONTH).astype(float)
-        self.start_model = _HazardModel(child, month, y, base, self.wijk, len(self.wijken))
+        self.start_model = start_model(start, end, base, self.wijk, len(self.wijken))
         child, month = _months(end)
         y = ((reason[child] == MOVED) & (end[child] < (month + 1) * DAYS_PER_MONTH)).astype(float)
         self.move_model = _HazardModel(child, month, y, base, self.wijk, len(self.wijken))

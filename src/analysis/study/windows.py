@@ -51,6 +51,7 @@ OFF_ALPHA = 0.001      # ... or when so few events below it could be chance (Poi
 MIN_STARTS = 10        # fewer registered starts: no window can be detected
 TOLERANCE_DAYS = 92    # declared and detected boundaries this close agree (one quarter)
 COUNTED_SHARE = 0.5    # by default the design counts the types whose window covers this share of the registry
+EPOCH = date(1970, 1, 1)
 
 
 def quarters(start, end) -> pd.DataFrame:
@@ -211,17 +212,21 @@ def counted_types(used: dict, light_types, registry_start, extract_date, share: 
     return tuple(t for t in light_types if t in used and _coverage(used[t], lo, hi) >= share)
 
 
+def intersect(w: list[list[str]], v: list[list[str]]) -> list[list[str]]:
+    """The periods in both window lists (inclusive ``[[first, last], ...]`` dates)."""
+    out = [(max(a, c), min(b, d)) for a, b in _days(w) for c, d in _days(v) if max(a, c) <= min(b, d)]
+    return [[str(a), str(b)] for a, b in sorted(out)]
+
+
 def common_periods(used: dict, types, registry_start, extract_date) -> list[list[str]]:
     """The periods in which every one of ``types`` registers (the intersection of their windows,
     within the registry period); [] when they never register together."""
-    lo, hi = pd.Timestamp(registry_start).date(), pd.Timestamp(extract_date).date()
-    common = [(lo, hi)]
+    common = [[str(pd.Timestamp(registry_start).date()), str(pd.Timestamp(extract_date).date())]]
     for t in types:
-        nxt = []
-        for a, b in common:
-            for c, d in _days(used.get(t, [])):
-                s, e = max(a, c), min(b, d)
-                if s <= e:
-                    nxt.append((s, e))
-        common = nxt
-    return [[str(a), str(b)] for a, b in sorted(common)]
+        common = intersect(common, used.get(t, []))
+    return common
+
+
+def in_days(w: list[list[str]]) -> list[tuple[float, float]]:
+    """Inclusive ``[[first, last], ...]`` dates as [(first day, last day + 1)] in days since 1970."""
+    return [(float((a - EPOCH).days), float((b - EPOCH).days) + 1) for a, b in _days(w)]
