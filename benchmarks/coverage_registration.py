@@ -33,12 +33,18 @@ import pandas as pd
 MIN_DESIGN_DAYS = 72 * 365.25 / 12
 
 
-def design_days(seed: int, children: int) -> float:
+def synth_params(seed: int, children: int, registry_start: str):
+    from datetime import date
+    from analysis.synth.params import Municipality, SynthParams
+    return SynthParams(seed=seed, municipalities=(Municipality("9913", "R", children),),
+                       registry_start=date.fromisoformat(registry_start))
+
+
+def design_days(seed: int, children: int, registry_start: str) -> float:
     """The longest period of the default design on the declared windows of registry ``seed``, in days
     (computed from the registration plan alone, before anything is simulated)."""
-    from analysis.synth.params import Municipality, SynthParams
     from analysis.synth.registration import declared_windows, design_periods, registration_plan
-    p = SynthParams(seed=seed, municipalities=(Municipality("9913", "R", children),))
+    p = synth_params(seed, children, registry_start)
     m = p.municipalities[0]
     declared, _ = declared_windows(registration_plan(m, p), m, p)
     _, periods = design_periods(declared, p)
@@ -46,10 +52,10 @@ def design_days(seed: int, children: int) -> float:
 
 
 def one(args) -> dict:
-    seed, children, boot, draws = args
+    seed, children, boot, draws, registry_start = args
     import warnings
     warnings.filterwarnings("ignore")
-    if design_days(seed, children) < MIN_DESIGN_DAYS:
+    if design_days(seed, children, registry_start) < MIN_DESIGN_DAYS:
         return {"seed": seed, "verdict": "insufficient_registration", "prescreened": True}
     from analysis.study.bias import Priors, bias_analysis
     from analysis.study.bootstrap import order_by_data
@@ -57,9 +63,8 @@ def one(args) -> dict:
     from analysis.study.results import run_trial
     from analysis.study.trial import TrialParams, eligible, follow_up
     from analysis.synth.evaluate import design_on_synthetic
-    from analysis.synth.params import Municipality, SynthParams
     light = AnalysisParams.__dataclass_fields__["light_types"].default
-    p = SynthParams(seed=seed, municipalities=(Municipality("9913", "R", children),))
+    p = synth_params(seed, children, registry_start)
     d = design_on_synthetic(p)
     truth, fu, tp, cohort, cohort_all, reg = d.truth, d.fu, d.tp, d.cohort, d.cohort_all, d.registration
     tr, _ = run_trial(fu, tp, n_boot=boot, seed=seed, workers=1, label="restricted", cohort=cohort,
@@ -99,10 +104,12 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--first-seed", type=int, default=7000)
+    ap.add_argument("--registry-start", default="2015-01-01",
+                    help="first day of the registry (its end: 2024-12-31); 2012-01-01 leaves most designs an answer")
     ap.add_argument("--out")
     a = ap.parse_args()
     t0 = time.time()
-    jobs = iter([(a.first_seed + i, a.children, a.boot, a.draws) for i in range(a.registries)])
+    jobs = iter([(a.first_seed + i, a.children, a.boot, a.draws, a.registry_start) for i in range(a.registries)])
     rows, running = [], {}
 
     def n_answered() -> int:
@@ -137,7 +144,7 @@ def main() -> None:
         df.to_csv(a.out, index=False)
     ans = df[df["restricted_pi_cover"].notna()]
     pre = int(df["prescreened"].sum())
-    print(f"\n{len(df)} registries of {a.children} children drawn, realistic registration drawn per registry "
+    print(f"\n{len(df)} registries of {a.children} children ({a.registry_start} to 2024-12-31) drawn, realistic registration drawn per registry "
           f"({pre} with no design period of 72 months, not simulated), {a.boot} bootstrap replicates, "
           f"{a.draws} bias draws, {time.time() - t0:.0f} s")
     print(f"verdicts: {df['verdict'].value_counts().to_dict()}; with an answer: {len(ans)}")
