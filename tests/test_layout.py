@@ -11,7 +11,8 @@ MAY_USE = {
     "registry": set(),
     "study": {"estimators", "registry"},
     "report": {"study", "estimators", "registry"},
-    "run": {"report", "study", "estimators", "registry"},
+    # the runner also computes the registration advice, a simulation on synthetic registries
+    "run": {"report", "study", "estimators", "registry", "synth"},
     # the demo registry writes registries; its calibration and evaluation helpers check them with
     # the study's descriptives and trial (its ground truth uses none of the study's code)
     "synth": {"registry", "study", "estimators"},

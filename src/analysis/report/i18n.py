@@ -291,6 +291,49 @@ WORDS: dict[str, dict[str, str]] = {
         "tip_same": "Bij geen van de getoonde sensitiviteiten ({lo}–{hi}) verandert het antwoord op *voorkomt* ({word}).",
         "tip_change": "Het antwoord op *voorkomt* ({word}) wordt **{new}** als elke aanbieder {s} of minder van zijn "
                       "lichte ondersteuning registreert.",
+        "adv_now": "**Wat deze registratie nu kan aantonen.** Met de registratie zoals die is, kan de analyse in "
+                   "bijlage 2 een voorkomen deel van specialistische jeugdhulp pas vanaf **{pi}** aantonen (met 80 % "
+                   "kans, tweezijdig 5 %), en een risicoverschil na {years} jaar vanaf {rd} procentpunt.",
+        "adv_now_none": "**Wat deze registratie nu kan aantonen.** Met de registratie zoals die is, geeft de analyse in "
+                        "bijlage 2 geen antwoord: {why}.",
+        "adv_why_registration": "de perioden waarin de getelde soorten aanbieders allemaal registreren laten te weinig "
+                                "kinderen over",
+        "adv_why_data": "er zijn te weinig kinderen of gebeurtenissen",
+        "adv_pi_over": "meer dan 100 % (zelfs alles voorkomen zou niet zeker zichtbaar zijn)",
+        "adv_buys": "**Wat registreren oplevert.** Registreren alle soorten aanbieders van lichte ondersteuning elk "
+                    "traject, dan is een voorkomen deel van {target} % aan te tonen na **{years} jaar volledige "
+                    "registratie**. {more}",
+        "adv_more": "Alle soorten registreren nu samen sinds {since}: dat is nog **{more} jaar**.",
+        "adv_more_done": "Alle soorten registreren nu samen sinds {since}: dat is al genoeg.",
+        "adv_more_all": "Niet alle soorten registreren nu: die jaren beginnen pas te tellen als ze het allemaal doen.",
+        "adv_never": "**Wat registreren oplevert.** Zelfs {max} jaar volledige registratie van alle soorten aanbieders "
+                     "maakt een voorkomen deel van {target} % in deze gemeente alleen nog niet aantoonbaar (na {max} "
+                     "jaar: vanaf {pi}): daarvoor zijn er te weinig kinderen met een signaal. Een gezamenlijke analyse "
+                     "van ongeveer **{k} gemeenten van deze omvang** met dezelfde registratie zou het wel kunnen "
+                     "(ruwe schatting: de standaardfout daalt met de wortel uit het aantal kinderen).",
+        "adv_todo": "**Registreer daarvoor, vanaf nu:**",
+        "adv_start": "{type}: registreert nu niet — **begin met registreren**.",
+        "adv_keep": "{type}: registreert sinds {since} — blijf registreren.",
+        "adv_every": "Registreer elk traject, ook korte en eenmalige contacten, met start- en einddatum en het "
+                     "pseudoniem van het kind zoals in de andere tabellen (zie het registratieformaat, "
+                     "`docs/registration-format.md`).",
+        "adv_how": "Hoe dit is berekend: synthetische registers van {max} jaar met deze gemeente (ongeveer {children} "
+                   "kinderen), haar signalen per kind, haar instroom in specialistische jeugdhulp en haar gebruik van "
+                   "lichte ondersteuning{uptake}, alle lichte ondersteuning geregistreerd en een waar voorkomen deel van "
+                   "{target} %; per aantal jaren registratie de analyse van bijlage 2 met bootstrap. Een planningsgetal, "
+                   "geen belofte.",
+        "adv_uptake_default": " (dat gebruik is niet te meten zonder biasanalyse; het landelijke niveau van het "
+                              "generatiemodel is gebruikt)",
+        "adv_years": "jaren volledige registratie", "adv_md_pi": "kleinste aantoonbare voorkomen deel (%)",
+        "adv_md_rd": "kleinste aantoonbare risicoverschil na {years} jaar (procentpunt)",
+        "adv_rate": "kenmerk", "adv_observed": "deze gemeente", "adv_simulated": "planningsregister",
+        "adv_r_children": "kinderen 0–17 op de peildatum (afgerond)", "adv_r_eligible": "signalen per 1.000 kinderen",
+        "adv_r_events": "specialistische jeugdhulp per 100 kindjaren na een signaal",
+        "adv_r_uptake": "start lichte ondersteuning binnen de gratieperiode (%)",
+        "adv_fig_title": "Wat registreren oplevert",
+        "adv_fig_x": "jaren volledige registratie van alle soorten aanbieders",
+        "adv_fig_y": "kleinste aantoonbare voorkomen deel (%)",
+        "adv_fig_target": "doel: {target} %", "adv_fig_now": "nu: {pi}",
         "ans_insufficient": "Voor deze antwoorden zijn er te weinig gegevens: minder dan 50 kinderen, of minder dan 10 "
                             "gebeurtenissen of 10 kinderen in beeld na {long} maanden in een arm.",
         "ans_insufficient_registration": "Voor deze antwoorden is **te weinig geregistreerd** (zie het oordeel): "
@@ -489,6 +532,48 @@ WORDS: dict[str, dict[str, str]] = {
         "tip_same": "At none of the sensitivities shown ({lo}–{hi}) does the answer to *prevents* ({word}) change.",
         "tip_change": "The answer to *prevents* ({word}) becomes **{new}** if every provider registers {s} or less of "
                       "its light support.",
+        "adv_now": "**What this registration can detect now.** With the registration as it is, the analysis of "
+                   "appendix 2 can detect a prevented share of specialist youth care only from **{pi}** (80 % power, "
+                   "two-sided 5 %), and a risk difference after {years} years from {rd} percentage points.",
+        "adv_now_none": "**What this registration can detect now.** With the registration as it is, the analysis of "
+                        "appendix 2 gives no answer: {why}.",
+        "adv_why_registration": "the periods in which the counted provider types all register leave too few children",
+        "adv_why_data": "there are too few children or events",
+        "adv_pi_over": "more than 100 % (even preventing everything would not surely show)",
+        "adv_buys": "**What registering buys.** If every light-support provider type registers every episode, a "
+                    "prevented share of {target} % becomes detectable after **{years} years of complete "
+                    "registration**. {more}",
+        "adv_more": "All types have registered together since {since}: that is **{more} more years**.",
+        "adv_more_done": "All types have registered together since {since}: that is enough already.",
+        "adv_more_all": "Not every type registers now: those years start to count only once all of them do.",
+        "adv_never": "**What registering buys.** Even {max} years of complete registration of every provider type do "
+                     "not make a prevented share of {target} % detectable in this municipality alone (after {max} "
+                     "years: from {pi}): there are too few children with a signal. A joint analysis of about **{k} "
+                     "municipalities of this size** with the same registration could (a rough estimate: the "
+                     "standard error falls with the square root of the number of children).",
+        "adv_todo": "**To get there, register from now on:**",
+        "adv_start": "{type}: does not register now — **start registering**.",
+        "adv_keep": "{type}: registers since {since} — keep registering.",
+        "adv_every": "Register every episode, short and one-off contacts too, with start and end date and the "
+                     "child's pseudonym as in the other tables (the registration format, "
+                     "`docs/registration-format.md`).",
+        "adv_how": "How this was computed: synthetic registries of {max} years with this municipality (about "
+                   "{children} children), its signals per child, its flow into specialist youth care and its use of "
+                   "light support{uptake}, all light support registered and a true prevented share of {target} %; per "
+                   "number of years registered, the analysis of appendix 2 with its bootstrap. A planning figure, not "
+                   "a promise.",
+        "adv_uptake_default": " (that use cannot be measured without a bias analysis; the generator's national level "
+                              "was used)",
+        "adv_years": "years of complete registration", "adv_md_pi": "smallest detectable prevented share (%)",
+        "adv_md_rd": "smallest detectable risk difference after {years} years (percentage points)",
+        "adv_rate": "characteristic", "adv_observed": "this municipality", "adv_simulated": "planning registry",
+        "adv_r_children": "children 0–17 at the extract date (rounded)", "adv_r_eligible": "signals per 1,000 children",
+        "adv_r_events": "specialist youth care per 100 child-years after a signal",
+        "adv_r_uptake": "light support started within the grace period (%)",
+        "adv_fig_title": "What registering buys",
+        "adv_fig_x": "years of complete registration of every provider type",
+        "adv_fig_y": "smallest detectable prevented share (%)",
+        "adv_fig_target": "target: {target} %", "adv_fig_now": "now: {pi}",
         "ans_insufficient": "There are too few data for these answers: fewer than 50 children, or fewer than 10 events "
                             "or 10 children still followed after {long} months in an arm.",
         "ans_insufficient_registration": "Too little is **registered** for these answers (see the verdict): within "

@@ -68,3 +68,25 @@ def rejected_figure(counts: pd.Series, lang: str = "nl") -> plt.Figure:
     ax.invert_yaxis(); ax.set_xlabel(t("fig_rows", lang)); ax.set_title(t("fig_rejected", lang))
     fig.tight_layout()
     return fig
+
+
+def advice_figure(pl, lang: str = "nl") -> plt.Figure:
+    """The registration advice as a figure: the smallest detectable prevented share against the years
+    of complete registration simulated, with the target and what the registry detects now.
+    ``pl``: an :class:`analysis.synth.planning.Planning` (simulated values, no counts)."""
+    b = pl.by_years.sort_values("years")
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    y = np.minimum(b["prevented_fraction"].to_numpy(float), 1.0) * 100
+    ax.plot(b["years"], y, marker="o", color="#4c72b0")
+    ax.axhline(pl.target * 100, color="#55a868", ls="--", lw=1.2, label=t("adv_fig_target", lang, target=f"{pl.target * 100:.0f}"))
+    now = pl.current.get("prevented_fraction", np.nan)
+    if np.isfinite(now):
+        ax.axhline(min(now, 1.0) * 100, color="#dd8452", ls=":", lw=1.2,
+                   label=t("adv_fig_now", lang, pi=f"{now * 100:.0f} %" if now < 1 else "> 100 %"))
+    ax.set_xlim(min(b["years"].min(), pl.max_years) - 0.5 if len(b) else 5, pl.max_years + 0.5)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel(t("adv_fig_x", lang)); ax.set_ylabel(t("adv_fig_y", lang), fontsize=9)
+    ax.set_title(t("adv_fig_title", lang), fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

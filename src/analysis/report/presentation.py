@@ -433,3 +433,69 @@ def bias_table(pr, lang: str = "nl") -> pd.DataFrame:
                      t("bias_systematic", lang): f"{_num(a.get('systematic_low', np.nan), nd, sc)} – "
                                                  f"{_num(a.get('systematic_high', np.nan), nd, sc)}"})
     return pd.DataFrame(rows)
+
+
+# --- the registration advice (appendix 1, protocol "Registration" 4) ------------------------------
+
+def _pct_or_over(x: float, lang: str) -> str:
+    if x is None or not np.isfinite(x):
+        return "–"
+    return t("adv_pi_over", lang) if x >= 1 else f"{x * 100:.0f} %"
+
+
+def advice_markdown(pl, lang: str = "nl") -> str:
+    """The registration advice in plain words: what the registry can detect now, how many years of
+    complete registration of every provider type would make a prevented share of 20 % detectable,
+    and which provider types to register. ``pl``: an :class:`analysis.synth.planning.Planning`."""
+    from .i18n import provider_type
+    cur = pl.current
+    target = f"{pl.target * 100:.0f}"
+    if cur["verdict"] in ("insufficient_data", "insufficient_registration"):
+        why = t("adv_why_registration" if cur["verdict"] == "insufficient_registration" else "adv_why_data", lang)
+        lines = [t("adv_now_none", lang, why=why)]
+    else:
+        lines = [t("adv_now", lang, pi=_pct_or_over(cur["prevented_fraction"], lang), years=f"{pl.tau_months / 12:.0f}",
+                   rd=_num(cur["rd_tau"], 1, 100))]
+    if pl.years is None:
+        last = pl.by_years.sort_values("years").iloc[-1] if len(pl.by_years) else None
+        md = float(last["prevented_fraction"]) if last is not None else np.nan
+        k = int(np.ceil((md / pl.target) ** 2)) if np.isfinite(md) else None
+        lines.append(t("adv_never", lang, max=pl.max_years, target=target, pi=_pct_or_over(md, lang),
+                       k=k if k is not None else "–"))
+    else:
+        since = pl.types["since"].dropna().max() if len(pl.types) and pl.types["registers_now"].all() else None
+        if since is None:
+            more = t("adv_more_all", lang)
+        elif pl.more_years:
+            more = t("adv_more", lang, since=since, more=pl.more_years)
+        else:
+            more = t("adv_more_done", lang, since=since)
+        lines.append(t("adv_buys", lang, target=target, years=pl.years, more=more))
+    todo = [t("adv_keep", lang, type=provider_type(r.provider_type, lang), since=r.since) if r.registers_now
+            else t("adv_start", lang, type=provider_type(r.provider_type, lang))
+            for r in pl.types.sort_values(["registers_now", "provider_type"]).itertuples()]
+    lines.append(t("adv_todo", lang) + "\n\n" + "\n".join(f"- {x}" for x in todo) + "\n\n" + t("adv_every", lang))
+    lines.append(t("adv_how", lang, max=pl.max_years, children=f"{int(dc.round_count(pl.observed.children, 100)):,}"
+                   .replace(",", "." if lang == "nl" else ","), target=target,
+                   uptake="" if pl.uptake_measured else t("adv_uptake_default", lang)))
+    return "\n\n".join(lines)
+
+
+def advice_table(pl, lang: str = "nl") -> pd.DataFrame:
+    """Per number of years of complete registration simulated: the smallest detectable π and RD(τ)."""
+    b = pl.by_years.sort_values("years")
+    return pd.DataFrame({t("adv_years", lang): b["years"].astype(int).to_numpy(),
+                         t("adv_md_pi", lang): [_num(x, 0, 100) if x < 1 else "> 100" for x in b["prevented_fraction"]],
+                         t("adv_md_rd", lang, years=f"{pl.tau_months / 12:.0f}"): [_num(x, 1, 100) for x in b["rd_tau"]]})
+
+
+def advice_rates_table(pl, lang: str = "nl") -> pd.DataFrame:
+    """The municipality's rates beside the planning registry's (how well the simulation was calibrated)."""
+    rows = []
+    for key, get, nd, scale in (("adv_r_children", lambda r: int(dc.round_count(r.children, 100)), 0, 1),
+                                ("adv_r_eligible", lambda r: r.eligible_per_child, 0, 1000),
+                                ("adv_r_events", lambda r: r.events_per_year, 1, 100),
+                                ("adv_r_uptake", lambda r: r.uptake, 0, 100)):
+        rows.append({t("adv_rate", lang): t(key, lang), t("adv_observed", lang): _num(get(pl.observed), nd, scale),
+                     t("adv_simulated", lang): _num(get(pl.planned), nd, scale)})
+    return pd.DataFrame(rows)

@@ -84,8 +84,24 @@ def validation_summary(quality: dict, p: AnalysisParams) -> dict:
                        for n in ESSENTIAL if n in quality["tables"]}}
 
 
-def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = None) -> dict:
-    """The protocol's results.json: aggregate numbers only, counts after disclosure control."""
+def _advice_block(pl, p) -> dict | None:
+    """The registration advice: years of complete registration for a detectable π of 0.2 (None: not
+    within the years simulated), the years still to go, and the simulation behind it."""
+    if pl is None:
+        return None
+    rates = lambda r: {"children_rounded": int(dc.round_count(r.children, 100)),  # noqa: E731
+                       "eligible_per_1000_children": r.eligible_per_child * 1000,
+                       "specialist_care_per_100_child_years": r.events_per_year * 100, "uptake_within_grace": r.uptake}
+    return {"target_prevented_fraction": pl.target, "years": pl.years, "more_years": pl.more_years,
+            "years_registered_by_all_types": round(pl.registered_years, 2), "years_simulated_up_to": pl.max_years,
+            "by_years": pl.by_years.to_dict("records"), "observed": rates(pl.observed), "planning_registry": rates(pl.planned),
+            "uptake_measured": pl.uptake_measured,
+            "registers_now": {r.provider_type: bool(r.registers_now) for r in pl.types.itertuples()}}
+
+
+def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = None, planning=None) -> dict:
+    """The protocol's results.json: aggregate numbers only, counts after disclosure control;
+    ``planning``: the registration advice (:mod:`analysis.synth.planning`), where computed."""
     p, t = pr.params, pr.primary
     hr = lambda c: c.get("hr") if "hr" in c else {"error": c.get("error")}  # noqa: E731
     out = {
@@ -106,7 +122,9 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
         "registration": pr.registration,
         "bias_adjusted": _bias_block(pr),
         "answers": t.answers,
-        "minimum_detectable": t.minimum_detectable,
+        "minimum_detectable": {**t.minimum_detectable,
+                               "years_to_detect_pi_0_2": None if planning is None else planning.years},
+        "registration_advice": _advice_block(planning, p),
         "secondary": {"hr_time_varying": hr(pr.cox_tv), "naive_hr_ever_never": hr(pr.naive),
                       "landmarks": [r | {"n_exposed": _protect_flow({"n": r["n_exposed"]}, p)["n"],
                                           "n_unexposed": _protect_flow({"n": r["n_unexposed"]}, p)["n"]}

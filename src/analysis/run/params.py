@@ -12,6 +12,17 @@ from ..study.params import AnalysisParams, QualityParams
 
 
 @dataclass(frozen=True)
+class DataQualityParams(AnalysisParams):
+    """Parameters of ``notebooks/01_data_quality.ipynb``: the quality tables need only the
+    municipality and the disclosure rules (:class:`QualityParams`); its closing registration advice
+    compares what the analysis of notebook 02 can detect, so it takes the same analysis parameters."""
+
+    def quality(self) -> QualityParams:
+        return QualityParams(municipality=self.municipality, processed_dir=self.processed_dir, min_cell=self.min_cell,
+                             round_to=self.round_to, lang=self.lang)
+
+
+@dataclass(frozen=True)
 class SurvivalParams(AnalysisParams):
     """Parameters of ``notebooks/02_survival.ipynb``."""
 
@@ -21,4 +32,4 @@ class SensitivityParams(AnalysisParams):
     """Parameters of ``notebooks/03_sensitivity.ipynb``."""
 
 
-NOTEBOOK_PARAMS = dict(zip(NOTEBOOK_NAMES, (QualityParams, SurvivalParams, SensitivityParams)))
+NOTEBOOK_PARAMS = dict(zip(NOTEBOOK_NAMES, (DataQualityParams, SurvivalParams, SensitivityParams)))

@@ -195,9 +195,11 @@ def _precompute(ap, code: str) -> None:
     which meets the same error in a cell and reports where.
     """
     from ..study.results import primary_analysis, sensitivity_analysis
+    from ..synth.planning import registration_planning
     try:
         primary_analysis(ap, progress=bar(f"{code} bootstrap"))
         sensitivity_analysis(ap, progress=bar(f"{code} sensitivity"))
+        registration_planning(ap)
     except Exception:
         pass
 
@@ -244,6 +246,7 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
     from ..registry.validate import validate_delivery
     from ..report.results_file import results_json
     from ..study.results import primary_analysis, sensitivity_analysis
+    from ..synth.planning import registration_planning
     (u.folder / "results.json").unlink(missing_ok=True)    # a failed rerun never leaves old results
     result = validate_delivery(Path(u.raw), progress=bar(f"validate {u.code}") if in_parent else None)
     if result.code != u.code:
@@ -265,14 +268,11 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
     if in_parent:
         _precompute(ap, u.code)
     for name, model in NOTEBOOK_PARAMS.items():
-        if model is QualityParams:
-            params = QualityParams(municipality=u.code, processed_dir=str(processed), min_cell=ap.min_cell,
-                                   round_to=ap.round_to, lang=ap.lang).as_papermill()
-        else:
-            params = model(**ap.as_papermill()).as_papermill()
+        params = model(**ap.as_papermill()).as_papermill()
         execute(name, params, u.folder, u.code, timeout=u.cell_timeout)
     try:
-        out = results_json(primary_analysis(ap), sensitivity_analysis(ap), result.quality())
+        out = results_json(primary_analysis(ap), sensitivity_analysis(ap), result.quality(),
+                           planning=registration_planning(ap))
         out["provenance"] = provenance(input_roles(Path(u.raw), inputs), ap.analysis_key(), ap.seed)
         io.write_json(u.folder / "results.json", out)
     except Exception as exc:

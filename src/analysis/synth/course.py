@@ -146,7 +146,7 @@ def uptake_hazard(pop: Population, scr: Screenings, p: SynthParams, t: float) ->
     base = np.where(age < 4, 0.015, np.where(age < 18, 0.05, 0.0))
     lin = (0.25 * pop.one_parent + 0.2 * pop.benefit + 0.1 * pop.deprivation
            + 0.12 * (latest - 8) + 1.0 * np.sqrt(p.unmeasured_confounding) * pop.z_u)
-    return base * np.exp(lin) * boost * (age >= 0)
+    return base * p.uptake_scale * np.exp(lin) * boost * (age >= 0)
 
 
 def specialist_hazard(pop: Population, p: SynthParams, sev: np.ndarray, t: float,
@@ -157,7 +157,7 @@ def specialist_hazard(pop: Population, p: SynthParams, sev: np.ndarray, t: float
     base = np.where(pop.sex == "M", _BASE_M[ai], _BASE_V[ai])
     b = p.hazard_beta
     excess = p.hazard_c1 * np.exp(b * sev - b * b / 2) * active
-    return base * (p.hazard_c0 + excess) * np.where(prior, 1.6, 1.0) * (age >= 0)
+    return base * p.specialist_scale * (p.hazard_c0 + excess) * np.where(prior, 1.6, 1.0) * (age >= 0)
 
 
 @dataclass

@@ -23,8 +23,9 @@ TABLE_ORDER = ("persons", "residence_periods", "screenings", "light_support_epis
                "specialist_episodes", "protection_measures")
 
 
-def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd.DataFrame], dict, dict]:
-    """Tables of the uniform format, the ground truth and the defect manifest of one municipality."""
+def simulate_municipality(m: Municipality, p: SynthParams, truth: bool = True) -> tuple[dict[str, pd.DataFrame], dict, dict]:
+    """Tables of the uniform format, the ground truth and the defect manifest of one municipality
+    (``truth=False``: the registry alone, its truth not simulated; the truth is then ``{}``)."""
     seq = np.random.SeedSequence([p.seed, int(m.code)])
     s_pop, s_course, s_tables, s_messy, s_truth = seq.spawn(5)   # the first four as before: the same registry
     pop = make_population(m, p, s_pop)
@@ -52,6 +53,9 @@ def simulate_municipality(m: Municipality, p: SynthParams) -> tuple[dict[str, pd
         spec_days = {"person": np.concatenate([spec_days["person"], id_index.loc[prot["person_id"]].to_numpy()]),
                      "start": np.concatenate([spec_days["start"], prot_start])}
     declared, wrong = declared_windows(plan, m, p)
+    if not truth:
+        tables, manifest = inject_defects(tables, np.random.default_rng(s_messy)) if p.messy else (tables, {})
+        return tables, {"registration": {**truth_block(plan, declared, wrong)}}, manifest
     # the children the analysis will take: its default design on the declared windows, with the
     # washout seen in the counted types' registered light support
     counted, design = design_periods(declared, p)

@@ -113,6 +113,10 @@ class SynthParams:
     hazard_c0: float = 0.5
     hazard_c1: float = 1.0
     hazard_beta: float = 1.1
+    # scale factors of the light-support uptake hazard and of the specialist-care base hazard: the
+    # planning simulation (analysis.synth.planning) calibrates them to a municipality's own rates
+    uptake_scale: float = 1.0
+    specialist_scale: float = 1.0
     extra: dict = field(default_factory=dict)
 
     def check(self) -> None:
@@ -125,6 +129,9 @@ class SynthParams:
                                  f"got {self.unmeasured_confounding}")
         if not 0 <= self.reduce < 1:
             raise ParameterError(f"reduce must lie in [0, 1), got {self.reduce}")
+        if not (self.uptake_scale > 0 and self.specialist_scale > 0):
+            raise ParameterError(f"uptake_scale and specialist_scale must be > 0, got {self.uptake_scale}, "
+                                 f"{self.specialist_scale}")
         if self.delay_months < 0:
             raise ParameterError(f"delay_months must be ≥ 0, got {self.delay_months}")
         if self.light_registration not in ("realistic", "complete"):
