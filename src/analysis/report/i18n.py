@@ -299,7 +299,10 @@ WORDS: dict[str, dict[str, str]] = {
         "adv_why_registration": "de perioden waarin de getelde soorten aanbieders allemaal registreren laten te weinig "
                                 "kinderen over",
         "adv_why_data": "er zijn te weinig kinderen of gebeurtenissen",
-        "adv_pi_over": "meer dan 100 % (zelfs alles voorkomen zou niet zeker zichtbaar zijn)",
+        "adv_pi_over": "meer dan 100 %",
+        "adv_now_over": "**Wat deze registratie nu kan aantonen.** Met de registratie zoals die is, kan de analyse in "
+                        "bijlage 2 zelfs een voorkomen deel van 100 % (alle specialistische jeugdhulp voorkomen) niet "
+                        "met 80 % kans aantonen, en een risicoverschil na {years} jaar pas vanaf {rd} procentpunt.",
         "adv_buys": "**Wat registreren oplevert.** Registreren alle soorten aanbieders van lichte ondersteuning elk "
                     "traject, dan is een voorkomen deel van {target} % aan te tonen na **{years} jaar volledige "
                     "registratie**. {more}",
@@ -307,7 +310,7 @@ WORDS: dict[str, dict[str, str]] = {
         "adv_more_done": "Alle soorten registreren nu samen sinds {since}: dat is al genoeg.",
         "adv_more_all": "Niet alle soorten registreren nu: die jaren beginnen pas te tellen als ze het allemaal doen.",
         "adv_never": "**Wat registreren oplevert.** Zelfs {max} jaar volledige registratie van alle soorten aanbieders "
-                     "maakt een voorkomen deel van {target} % in deze gemeente alleen nog niet aantoonbaar (na {max} "
+                     "maakt een voorkomen deel van {target} % in deze gemeente op zichzelf niet aantoonbaar (na {max} "
                      "jaar: vanaf {pi}): daarvoor zijn er te weinig kinderen met een signaal. Een gezamenlijke analyse "
                      "van ongeveer **{k} gemeenten van deze omvang** met dezelfde registratie zou het wel kunnen "
                      "(ruwe schatting: de standaardfout daalt met de wortel uit het aantal kinderen).",
@@ -321,7 +324,7 @@ WORDS: dict[str, dict[str, str]] = {
                    "kinderen), haar signalen per kind, haar instroom in specialistische jeugdhulp en haar gebruik van "
                    "lichte ondersteuning{uptake}, alle lichte ondersteuning geregistreerd en een waar voorkomen deel van "
                    "{target} %; per aantal jaren registratie de analyse van bijlage 2 met bootstrap. Een planningsgetal, "
-                   "geen belofte.",
+                   "geen belofte: de gesimuleerde getallen hieronder schommelen door toeval, lees de trend.",
         "adv_uptake_default": " (dat gebruik is niet te meten zonder biasanalyse; het landelijke niveau van het "
                               "generatiemodel is gebruikt)",
         "adv_years": "jaren volledige registratie", "adv_md_pi": "kleinste aantoonbare voorkomen deel (%)",
@@ -539,7 +542,11 @@ WORDS: dict[str, dict[str, str]] = {
                         "appendix 2 gives no answer: {why}.",
         "adv_why_registration": "the periods in which the counted provider types all register leave too few children",
         "adv_why_data": "there are too few children or events",
-        "adv_pi_over": "more than 100 % (even preventing everything would not surely show)",
+        "adv_pi_over": "more than 100 %",
+        "adv_now_over": "**What this registration can detect now.** With the registration as it is, the analysis of "
+                        "appendix 2 could not detect with 80 % power even a prevented share of 100 % (all specialist "
+                        "youth care prevented), and a risk difference after {years} years only from {rd} percentage "
+                        "points.",
         "adv_buys": "**What registering buys.** If every light-support provider type registers every episode, a "
                     "prevented share of {target} % becomes detectable after **{years} years of complete "
                     "registration**. {more}",
@@ -561,7 +568,7 @@ WORDS: dict[str, dict[str, str]] = {
                    "{children} children), its signals per child, its flow into specialist youth care and its use of "
                    "light support{uptake}, all light support registered and a true prevented share of {target} %; per "
                    "number of years registered, the analysis of appendix 2 with its bootstrap. A planning figure, not "
-                   "a promise.",
+                   "a promise: the simulated figures below vary by chance, read the trend.",
         "adv_uptake_default": " (that use cannot be measured without a bias analysis; the generator's national level "
                               "was used)",
         "adv_years": "years of complete registration", "adv_md_pi": "smallest detectable prevented share (%)",

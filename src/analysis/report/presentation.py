@@ -454,8 +454,9 @@ def advice_markdown(pl, lang: str = "nl") -> str:
         why = t("adv_why_registration" if cur["verdict"] == "insufficient_registration" else "adv_why_data", lang)
         lines = [t("adv_now_none", lang, why=why)]
     else:
-        lines = [t("adv_now", lang, pi=_pct_or_over(cur["prevented_fraction"], lang), years=f"{pl.tau_months / 12:.0f}",
-                   rd=_num(cur["rd_tau"], 1, 100))]
+        over = np.isfinite(cur["prevented_fraction"]) and cur["prevented_fraction"] >= 1
+        lines = [t("adv_now_over" if over else "adv_now", lang, pi=_pct_or_over(cur["prevented_fraction"], lang),
+                   years=f"{pl.tau_months / 12:.0f}", rd=_num(cur["rd_tau"], 1, 100))]
     if pl.years is None:
         last = pl.by_years.sort_values("years").iloc[-1] if len(pl.by_years) else None
         md = float(last["prevented_fraction"]) if last is not None else np.nan

@@ -11,11 +11,12 @@ A planning figure by simulation, for the registration advice at the end of appen
    analysis's median multiplier: the cumulative hazard times 1 + m; where the bias analysis did not
    run, the uptake cannot be measured and the generator's own, calibrated to national magnitudes,
    is kept).
-2. **A pilot registry** of the generator (at most ``PILOT_CHILDREN`` children, the municipality's
-   registry period, complete registration) gives the same rates; the planning registry scales its
+2. **A pilot registry** of the generator (at most ``PILOT_CHILDREN`` children, the planning
+   registry's ``MAX_YEARS`` to the extract date, complete registration, its rates read over the
+   municipality's registry period) gives the same rates; the planning registry scales its
    children by the ratio of eligible signals per child, the specialist-care hazard by the ratio of
-   event rates and the uptake hazard by the ratio of cumulative uptake hazards (one calibration step:
-   each rate depends mainly on its own knob).
+   event rates and the uptake hazard by the ratio of cumulative uptake hazards, in
+   ``CALIBRATION_STEPS`` steps (a knob moves the other rates a little too).
 3. **The planning registry**: the calibrated generator over ``MAX_YEARS`` years to the extract date,
    every type registered completely, a true prevented fraction of 0.2 and no delay (the effect to be
    detected). Registration of all types during the last ``Y`` years is the registration design with
@@ -194,37 +195,37 @@ def plan(p: AnalysisParams, pr: PrimaryResults, progress=None) -> Planning:
     base = dict(seed=p.seed, prevent=TARGET_PI, delay_months=0.0, light_registration="complete",
                 tau_months=p.tau_months, tau_long_months=p.tau_long_months, primary_grace_months=p.grace_months,
                 grace_months=(p.grace_months,), truth_replicates=1)
-    # the pilot: the generator on the municipality's registry period, calibrated in a few steps (a
-    # knob changes more than its own rate: fewer children in specialist care before a signal leave
-    # more, and more severe, children eligible)
+    # the pilot: the planning registry's design (MAX_YEARS to the extract date) at a smaller size, its
+    # rates read over the municipality's own registry period (time zero from its first day on, the
+    # washout before it, as in the municipality's version-1 trial); calibrated in a few steps (a knob
+    # changes more than its own rate: fewer children in specialist care before a signal leave more,
+    # and more severe, children eligible)
+    plan_start = date(extract.year - MAX_YEARS + 1, 1, 1)
+    tp_period = _trial_params(p, windows=((_day(start) - tp_v1.washout_months * 365.25 / 12, _day(extract) + 1),))
+
+    def simulated(m: Municipality, scales: dict):
+        sp = SynthParams(**base, municipalities=(m,), registry_start=plan_start, extract_date=extract,
+                         uptake_scale=scales["uptake_scale"], specialist_scale=scales["specialist_scale"])
+        cohort = build_cohort(_validated(m, sp), str(plan_start), str(extract), tuple(p.light_types))
+        r = rates(cohort, tp_period, follow_up(eligible(cohort, tp_period), cohort, tp_period), grace_days, 1.0)
+        # eligible signals per child at the extract date, over the municipality's registry period
+        return cohort, Rates(children=children_at(cohort), eligible_per_child=r.eligible_per_child,
+                             events_per_year=r.events_per_year, uptake=r.uptake)
+
     pilot_m = Municipality(code, name, int(min(max(observed.children, 500), PILOT_CHILDREN)))
     ratio = lambda a, b: float(a / b) if np.isfinite(a) and np.isfinite(b) and a > 0 and b > 0 else 1.0  # noqa: E731
     cum = lambda u: -np.log1p(-u)  # noqa: E731  the cumulative uptake hazard within the grace period
     measured = bool(np.isfinite(observed.uptake) and 0 < observed.uptake < 1)
     scales = {"eligible": 1.0, "specialist_scale": 1.0, "uptake_scale": 1.0}
     for _ in range(CALIBRATION_STEPS):
-        pilot_p = SynthParams(**base, municipalities=(pilot_m,), registry_start=start, extract_date=extract,
-                              uptake_scale=scales["uptake_scale"], specialist_scale=scales["specialist_scale"])
-        pilot_all = build_cohort(_validated(pilot_m, pilot_p), str(start), str(extract), tuple(p.light_types))
-        pilot = rates(pilot_all, tp_v1, follow_up(eligible(pilot_all, tp_v1), pilot_all, tp_v1), grace_days, 1.0)
+        _, pilot = simulated(pilot_m, scales)
         scales["eligible"] = ratio(observed.eligible_per_child, pilot.eligible_per_child)
         scales["specialist_scale"] *= ratio(observed.events_per_year, pilot.events_per_year)
         if measured and 0 < pilot.uptake < 1:
             scales["uptake_scale"] *= ratio(cum(observed.uptake), cum(pilot.uptake))
     scales["children"] = max(int(round(observed.children * scales.pop("eligible"))), 500)
-    plan_start = date(extract.year - MAX_YEARS + 1, 1, 1)
     plan_m = Municipality(code, name, scales["children"])
-    plan_p = SynthParams(**base, municipalities=(plan_m,), registry_start=plan_start, extract_date=extract,
-                         uptake_scale=scales["uptake_scale"], specialist_scale=scales["specialist_scale"])
-    plan_tables = _validated(plan_m, plan_p)
-    plan_all = build_cohort(plan_tables, str(plan_start), str(extract), tuple(p.light_types))
-    # the planning registry's own rates over the municipality's registry period, to show the calibration
-    # (time zero from its first day on, as in the municipality's version-1 trial: the washout before it)
-    tp_period = _trial_params(p, windows=((_day(start) - tp_v1.washout_months * 365.25 / 12, _day(extract) + 1),))
-    planned = rates(plan_all, tp_period, follow_up(eligible(plan_all, tp_period), plan_all, tp_period), grace_days,
-                    1.0)
-    planned = Rates(children=children_at(plan_all), eligible_per_child=planned.eligible_per_child,
-                    events_per_year=planned.events_per_year, uptake=planned.uptake)
+    plan_all, planned = simulated(plan_m, scales)
 
     found: dict[int, dict] = {}
 
