@@ -311,9 +311,12 @@ WORDS: dict[str, dict[str, str]] = {
         "adv_more_all": "Niet alle soorten registreren nu: die jaren beginnen pas te tellen als ze het allemaal doen.",
         "adv_never": "**Wat registreren oplevert.** Zelfs {max} jaar volledige registratie van alle soorten aanbieders "
                      "maakt een voorkomen deel van {target} % in deze gemeente op zichzelf niet aantoonbaar (na {max} "
-                     "jaar: vanaf {pi}): daarvoor zijn er te weinig kinderen met een signaal. Een gezamenlijke analyse "
-                     "van ongeveer **{k} gemeenten van deze omvang** met dezelfde registratie zou het wel kunnen "
-                     "(ruwe schatting: de standaardfout daalt met de wortel uit het aantal kinderen).",
+                     "jaar: vanaf {pi}): daarvoor zijn er te weinig kinderen met een signaal. {pooled}",
+        "adv_pool_k": "Een gezamenlijke analyse van ongeveer **{k} gemeenten van deze omvang** met dezelfde "
+                      "registratie zou het wel kunnen (ruwe schatting: de standaardfout daalt met de wortel uit het "
+                      "aantal kinderen).",
+        "adv_pool_many": "Alleen een gezamenlijke analyse van **veel gemeenten** (een regio of het hele land) met "
+                         "dezelfde registratie zou het kunnen.",
         "adv_todo": "**Registreer daarvoor, vanaf nu:**",
         "adv_start": "{type}: registreert nu niet — **begin met registreren**.",
         "adv_keep": "{type}: registreert sinds {since} — blijf registreren.",
@@ -555,9 +558,12 @@ WORDS: dict[str, dict[str, str]] = {
         "adv_more_all": "Not every type registers now: those years start to count only once all of them do.",
         "adv_never": "**What registering buys.** Even {max} years of complete registration of every provider type do "
                      "not make a prevented share of {target} % detectable in this municipality alone (after {max} "
-                     "years: from {pi}): there are too few children with a signal. A joint analysis of about **{k} "
-                     "municipalities of this size** with the same registration could (a rough estimate: the "
-                     "standard error falls with the square root of the number of children).",
+                     "years: from {pi}): there are too few children with a signal. {pooled}",
+        "adv_pool_k": "A joint analysis of about **{k} municipalities of this size** with the same registration "
+                      "could (a rough estimate: the standard error falls with the square root of the number of "
+                      "children).",
+        "adv_pool_many": "Only a joint analysis of **many municipalities** (a region or the whole country) with the "
+                         "same registration could.",
         "adv_todo": "**To get there, register from now on:**",
         "adv_start": "{type}: does not register now — **start registering**.",
         "adv_keep": "{type}: registers since {since} — keep registering.",

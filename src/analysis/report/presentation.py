@@ -437,6 +437,8 @@ def bias_table(pr, lang: str = "nl") -> pd.DataFrame:
 
 # --- the registration advice (appendix 1, protocol "Registration" 4) ------------------------------
 
+MAX_POOLED = 10   # the most municipalities of this size the advice names as a number for a joint analysis
+
 def _pct_or_over(x: float, lang: str) -> str:
     if x is None or not np.isfinite(x):
         return "–"
@@ -461,8 +463,10 @@ def advice_markdown(pl, lang: str = "nl") -> str:
         last = pl.by_years.sort_values("years").iloc[-1] if len(pl.by_years) else None
         md = float(last["prevented_fraction"]) if last is not None else np.nan
         k = int(np.ceil((md / pl.target) ** 2)) if np.isfinite(md) else None
-        lines.append(t("adv_never", lang, max=pl.max_years, target=target, pi=_pct_or_over(md, lang),
-                       k=k if k is not None else "–"))
+        # the square-root rule holds near the target; far from it (a few children, an unstable fit of
+        # π) a number would only pretend precision
+        pooled = t("adv_pool_k", lang, k=k) if k is not None and k <= MAX_POOLED else t("adv_pool_many", lang)
+        lines.append(t("adv_never", lang, max=pl.max_years, target=target, pi=_pct_or_over(md, lang), pooled=pooled))
     else:
         since = pl.types["since"].dropna().max() if len(pl.types) and pl.types["registers_now"].all() else None
         if since is None:

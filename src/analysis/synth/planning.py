@@ -246,7 +246,7 @@ def plan(p: AnalysisParams, pr: PrimaryResults, progress=None) -> Planning:
 
     years = search_years(detectable)
     registered, types = _registered_years(reg.get("windows", {}), extract)
-    more = None if years is None else int(max(0, np.ceil(years - registered - 1e-9)))
+    more = None if years is None else int(max(0, np.ceil(years - round(registered, 1))))
     res = pr.primary
     current = {"prevented_fraction": float(res.minimum_detectable.get("prevented_fraction", np.nan)),
                "rd_tau": float(res.minimum_detectable.get("rd_tau", np.nan)), "verdict": res.verdict}
