@@ -310,8 +310,9 @@ WORDS: dict[str, dict[str, str]] = {
         "adv_more_done": "Alle soorten registreren nu samen sinds {since}: dat is al genoeg.",
         "adv_more_all": "Niet alle soorten registreren nu: die jaren beginnen pas te tellen als ze het allemaal doen.",
         "adv_never": "**Wat registreren oplevert.** Zelfs {max} jaar volledige registratie van alle soorten aanbieders "
-                     "maakt een voorkomen deel van {target} % in deze gemeente op zichzelf niet aantoonbaar (na {max} "
-                     "jaar: vanaf {pi}): daarvoor zijn er te weinig kinderen met een signaal. {pooled}",
+                     "maakt een voorkomen deel van {target} % in deze gemeente op zichzelf niet aantoonbaar ({after}): daarvoor zijn er te weinig kinderen met een signaal. {pooled}",
+        "adv_after": "na {max} jaar: vanaf {pi}",
+        "adv_after_over": "na {max} jaar is zelfs een voorkomen deel van 100 % nog niet aantoonbaar",
         "adv_pool_k": "Een gezamenlijke analyse van ongeveer **{k} gemeenten van deze omvang** met dezelfde "
                       "registratie zou het wel kunnen (ruwe schatting: de standaardfout daalt met de wortel uit het "
                       "aantal kinderen).",
@@ -557,8 +558,9 @@ WORDS: dict[str, dict[str, str]] = {
         "adv_more_done": "All types have registered together since {since}: that is enough already.",
         "adv_more_all": "Not every type registers now: those years start to count only once all of them do.",
         "adv_never": "**What registering buys.** Even {max} years of complete registration of every provider type do "
-                     "not make a prevented share of {target} % detectable in this municipality alone (after {max} "
-                     "years: from {pi}): there are too few children with a signal. {pooled}",
+                     "not make a prevented share of {target} % detectable in this municipality alone ({after}): there are too few children with a signal. {pooled}",
+        "adv_after": "after {max} years: from {pi}",
+        "adv_after_over": "after {max} years not even a prevented share of 100 % is detectable",
         "adv_pool_k": "A joint analysis of about **{k} municipalities of this size** with the same registration "
                       "could (a rough estimate: the standard error falls with the square root of the number of "
                       "children).",

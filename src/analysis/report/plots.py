@@ -80,11 +80,11 @@ def advice_figure(pl, lang: str = "nl") -> plt.Figure:
     ax.plot(b["years"], y, marker="o", color="#4c72b0")
     ax.axhline(pl.target * 100, color="#55a868", ls="--", lw=1.2, label=t("adv_fig_target", lang, target=f"{pl.target * 100:.0f}"))
     now = pl.current.get("prevented_fraction", np.nan)
-    if np.isfinite(now):
+    if np.isfinite(now) and pl.current.get("verdict") not in ("insufficient_data", "insufficient_registration"):
         ax.axhline(min(now, 1.0) * 100, color="#dd8452", ls=":", lw=1.2,
                    label=t("adv_fig_now", lang, pi=f"{now * 100:.0f} %" if now < 1 else "> 100 %"))
     ax.set_xlim(min(b["years"].min(), pl.max_years) - 0.5 if len(b) else 5, pl.max_years + 0.5)
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 105)   # 100: a prevented share of 100 % or more (not detectable at all)
     ax.set_xlabel(t("adv_fig_x", lang)); ax.set_ylabel(t("adv_fig_y", lang), fontsize=9)
     ax.set_title(t("adv_fig_title", lang), fontsize=10)
     ax.legend(fontsize=8)

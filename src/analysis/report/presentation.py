@@ -466,7 +466,9 @@ def advice_markdown(pl, lang: str = "nl") -> str:
         # the square-root rule holds near the target; far from it (a few children, an unstable fit of
         # π) a number would only pretend precision
         pooled = t("adv_pool_k", lang, k=k) if k is not None and k <= MAX_POOLED else t("adv_pool_many", lang)
-        lines.append(t("adv_never", lang, max=pl.max_years, target=target, pi=_pct_or_over(md, lang), pooled=pooled))
+        after = t("adv_after_over", lang, max=pl.max_years) if not md < 1 else \
+            t("adv_after", lang, max=pl.max_years, pi=_pct_or_over(md, lang))
+        lines.append(t("adv_never", lang, max=pl.max_years, target=target, after=after, pooled=pooled))
     else:
         since = pl.types["since"].dropna().max() if len(pl.types) and pl.types["registers_now"].all() else None
         if since is None:
