@@ -126,7 +126,7 @@ def main() -> None:
                     headline_part = f"{model}: {t_r / t_ours:.1f}x R"
                 else:
                     headline_part = f"{model}: fit_cox {t_ours:.2f} s"
-                if model == "plain" and len(d) <= a.lifelines_max:
+                if model == "plain" and rows <= a.lifelines_max:
                     t_l, coef = lifelines_fit(d)
                     line += (f" | lifelines {t_l:6.1f} s, {t_l / t_ours:5.0f}x faster; "
                              f"|coef − lifelines| {np.max(np.abs(coef.to_numpy() - est['coef'].to_numpy())):.1e}")

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataQualityWarning
-from scipy.stats import poisson
+from scipy.special import pdtr   # the Poisson cdf (scipy.stats costs 0.5 s to import)
 
 from ..estimators.changepoint import poisson_segments
 
@@ -130,7 +130,7 @@ def _registers(y: np.ndarray, e: np.ndarray) -> np.ndarray:
     level = seg.rates[int(np.argmax([y[a:b].sum() for a, b in seg.bounds]))]
     for (a, b), rate in zip(seg.bounds, seg.rates):
         # off: well below the level, and not by chance (a small municipality's quarters are noisy)
-        off = rate < ON_SHARE * level and poisson.cdf(y[a:b].sum(), level * e[a:b].sum()) < OFF_ALPHA
+        off = rate < ON_SHARE * level and pdtr(y[a:b].sum(), level * e[a:b].sum()) < OFF_ALPHA
         on[a:b] = not off
     return on
 
