@@ -188,20 +188,46 @@ def _up_to_date(u: Unit, key: str) -> bool:
             and all((u.folder / f"{n}.ipynb").exists() for n in NOTEBOOKS) and (u.folder / "results.json").exists())
 
 
-def _precompute(ap, code: str) -> None:
-    """Compute the analyses with progress bars before the notebooks read them from the cache.
+def _precompute(ap, code: str, show: bool) -> None:
+    """Compute the analyses (with progress bars where ``show``) before the notebooks read them from
+    the cache, so that the notebooks can run side by side.
 
-    Only where the unit runs in the parent process; a failure here is left for the notebook,
-    which meets the same error in a cell and reports where.
+    A failure here is left for the notebook, which meets the same error in a cell and reports where.
     """
     from ..study.results import primary_analysis, sensitivity_analysis
     from ..synth.planning import registration_planning
+    label = (lambda what: bar(f"{code} {what}")) if show else (lambda what: None)
     try:
-        primary_analysis(ap, progress=bar(f"{code} bootstrap"))
-        sensitivity_analysis(ap, progress=bar(f"{code} sensitivity"))
+        primary_analysis(ap, progress=label("bootstrap"))
+        sensitivity_analysis(ap, progress=label("sensitivity"))
         registration_planning(ap)
     except Exception:
         pass
+
+
+#: the notebooks of a unit run side by side in this many kernels (they only read the cached analyses)
+NOTEBOOK_KERNELS = 3
+
+
+def _execute_all(u: Unit, ap) -> None:
+    """Execute the unit's notebooks side by side (threads, one kernel each); the first failure in
+    notebook order is raised, after every notebook has ended."""
+    from concurrent.futures import ThreadPoolExecutor
+    jobs = [(name, model(**ap.as_papermill()).as_papermill()) for name, model in NOTEBOOK_PARAMS.items()]
+    # the kernels must not inherit a non-interactive backend (it drops every figure): cleared once
+    # here, around all of them, not per thread
+    env_backend = os.environ.pop("MPLBACKEND", None)
+    try:
+        with ThreadPoolExecutor(max_workers=NOTEBOOK_KERNELS) as pool:
+            futures = [pool.submit(execute, name, params, u.folder, u.code, timeout=u.cell_timeout)
+                       for name, params in jobs]
+            errors = [f.exception() for f in futures]
+    finally:
+        if env_backend is not None:
+            os.environ["MPLBACKEND"] = env_backend
+    for exc in errors:
+        if exc is not None:
+            raise exc
 
 
 def run_unit(u: Unit, in_parent: bool = False) -> UnitResult:
@@ -265,11 +291,8 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
     workers = u.analysis.get("workers", 1)
     analysis = {**u.analysis, "workers": workers}
     ap = SurvivalParams(municipality=u.code, processed_dir=str(processed), **analysis)
-    if in_parent:
-        _precompute(ap, u.code)
-    for name, model in NOTEBOOK_PARAMS.items():
-        params = model(**ap.as_papermill()).as_papermill()
-        execute(name, params, u.folder, u.code, timeout=u.cell_timeout)
+    _precompute(ap, u.code, show=in_parent)
+    _execute_all(u, ap)
     try:
         out = results_json(primary_analysis(ap), sensitivity_analysis(ap), result.quality(),
                            planning=registration_planning(ap))
