@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..study.verdict import NO_ANSWER
 from .i18n import column_name, provider_type, t, table_name
 
 
@@ -80,7 +81,7 @@ def advice_figure(pl, lang: str = "nl") -> plt.Figure:
     ax.plot(b["years"], y, marker="o", color="#4c72b0")
     ax.axhline(pl.target * 100, color="#55a868", ls="--", lw=1.2, label=t("adv_fig_target", lang, target=f"{pl.target * 100:.0f}"))
     now = pl.current.get("prevented_fraction", np.nan)
-    if np.isfinite(now) and pl.current.get("verdict") not in ("insufficient_data", "insufficient_registration"):
+    if np.isfinite(now) and pl.current.get("verdict") not in NO_ANSWER:
         ax.axhline(min(now, 1.0) * 100, color="#dd8452", ls=":", lw=1.2,
                    label=t("adv_fig_now", lang, pi=f"{now * 100:.0f} %" if now < 1 else "> 100 %"))
     ax.set_xlim(min(b["years"].min(), pl.max_years) - 0.5 if len(b) else 5, pl.max_years + 0.5)

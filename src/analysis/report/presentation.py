@@ -452,7 +452,7 @@ def advice_markdown(pl, lang: str = "nl") -> str:
     from .i18n import provider_type
     cur = pl.current
     target = f"{pl.target * 100:.0f}"
-    if cur["verdict"] in ("insufficient_data", "insufficient_registration"):
+    if cur["verdict"] in NO_ANSWER:
         why = t("adv_why_registration" if cur["verdict"] == "insufficient_registration" else "adv_why_data", lang)
         lines = [t("adv_now_none", lang, why=why)]
     else:

@@ -33,7 +33,7 @@ from ..progress import bar
 from ..registry.delivery import check_municipality_code
 from ..registry.validate import MAX_REJECTED, essential_losses
 from ..study.bootstrap import THREAD_VARS
-from ..study.params import AnalysisParams, QualityParams
+from ..study.params import AnalysisParams
 from .params import NOTEBOOK_PARAMS, SurvivalParams
 from .provenance import input_hashes, input_roles, provenance
 

@@ -25,7 +25,8 @@ TABLE_ORDER = ("persons", "residence_periods", "screenings", "light_support_epis
 
 def simulate_municipality(m: Municipality, p: SynthParams, truth: bool = True) -> tuple[dict[str, pd.DataFrame], dict, dict]:
     """Tables of the uniform format, the ground truth and the defect manifest of one municipality
-    (``truth=False``: the registry alone, its truth not simulated; the truth is then ``{}``)."""
+    (``truth=False``: the registry alone, its truth not simulated: the truth then holds only its
+    registration block, for the delivery's declared windows)."""
     seq = np.random.SeedSequence([p.seed, int(m.code)])
     s_pop, s_course, s_tables, s_messy, s_truth = seq.spawn(5)   # the first four as before: the same registry
     pop = make_population(m, p, s_pop)
@@ -103,9 +104,10 @@ def _truth_document(m: Municipality, p: SynthParams, truth: dict) -> dict:
     }
 
 
-def write_municipality(out: Path, m: Municipality, p: SynthParams) -> Path:
-    """Write ``out/<code>/`` and return that folder."""
-    tables, truth, manifest = simulate_municipality(m, p)
+def write_municipality(out: Path, m: Municipality, p: SynthParams, truth: bool = True) -> Path:
+    """Write ``out/<code>/`` and return that folder (``truth=False``: without ``ground_truth.json``,
+    its truth not simulated)."""
+    tables, truth_doc, manifest = simulate_municipality(m, p, truth=truth)
     folder = Path(out) / m.code
     for name in TABLE_ORDER:
         io.write_csv(folder / f"{name}.csv", tables[name])
@@ -114,9 +116,10 @@ def write_municipality(out: Path, m: Municipality, p: SynthParams) -> Path:
                 "format_version": 1, "synthetic": True, "note": SYNTHETIC_NOTE,
                 # as the municipality declares it: per light-support provider type the periods in
                 # which it registers (optionally one of them wrong: --misdeclare)
-                "registration_windows": {t: v["declared"] for t, v in truth["registration"]["types"].items()}}
+                "registration_windows": {t: v["declared"] for t, v in truth_doc["registration"]["types"].items()}}
     io.write_text(folder / "delivery.yml", yaml.safe_dump(delivery, allow_unicode=True, sort_keys=False))
-    io.write_json(folder / "ground_truth.json", _truth_document(m, p, truth))
+    if truth:
+        io.write_json(folder / "ground_truth.json", _truth_document(m, p, truth_doc))
     if p.messy:
         io.write_json(folder / "messy_manifest.json", {"synthetic": True, "defects": manifest})
     io.write_text(folder / "README.txt", SYNTHETIC_NOTE + "\n")

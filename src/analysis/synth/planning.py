@@ -42,13 +42,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..study.cohort import DAYS_PER_YEAR, SPECIALIST, build_cohort
+from ..study.cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, SPECIALIST, build_cohort
 from ..study.params import AnalysisParams
 from ..study.results import PrimaryResults, _cached, _load, _trial_params, primary_analysis, run_trial
 from ..study.trial import eligible, follow_up
-from ..study.windows import EPOCH
-from .generate import simulate_municipality
+from .generate import write_municipality
 from .params import Municipality, SynthParams
+from .population import day_number
 
 TARGET_PI = 0.2          # the prevented fraction the advice aims to make detectable
 MAX_YEARS = 15           # the longest registration simulated
@@ -137,24 +137,10 @@ def search_years(detectable, target: float = TARGET_PI, grid=GRID_YEARS, first: 
 
 def _validated(m: Municipality, sp: SynthParams):
     """Simulate ``m`` (without its truth), write and validate it; returns its tables."""
-    from .. import io
     from ..registry.validate import validate_delivery
-    from .generate import TABLE_ORDER
-    import yaml
-    tables, _, _ = simulate_municipality(m, sp, truth=False)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / m.code
-        for name in TABLE_ORDER:
-            io.write_csv(folder / f"{name}.csv", tables[name])
-        io.write_text(folder / "delivery.yml", yaml.safe_dump({
-            "municipality_code": m.code, "municipality_name": m.name, "extract_date": str(sp.extract_date),
-            "registry_start": str(sp.registry_start), "format_version": 1, "synthetic": True}))
-        res = validate_delivery(folder)
+        res = validate_delivery(write_municipality(Path(tmp), m, sp, truth=False))
     return {n: t.accepted for n, t in res.tables.items()}
-
-
-def _day(d: date) -> float:
-    return float((d - EPOCH).days)
 
 
 def _registered_years(windows: dict, extract: date) -> tuple[float, pd.DataFrame]:
@@ -180,7 +166,7 @@ def plan(p: AnalysisParams, pr: PrimaryResults, progress=None) -> Planning:
         date.fromisoformat(str(quality["extract_date"])[:10])
     tables, cohort_all = _load(p, quality)
     tp_v1 = _trial_params(p)
-    grace_days = tp_v1.grace_months * 365.25 / 12
+    grace_days = tp_v1.grace_months * DAYS_PER_MONTH
     reg = pr.registration
     design_fu = None
     mult = None
@@ -201,16 +187,14 @@ def plan(p: AnalysisParams, pr: PrimaryResults, progress=None) -> Planning:
     # changes more than its own rate: fewer children in specialist care before a signal leave more,
     # and more severe, children eligible)
     plan_start = date(extract.year - MAX_YEARS + 1, 1, 1)
-    tp_period = _trial_params(p, windows=((_day(start) - tp_v1.washout_months * 365.25 / 12, _day(extract) + 1),))
+    tp_period = _trial_params(p, windows=((day_number(start) - tp_v1.washout_months * DAYS_PER_MONTH, day_number(extract) + 1),))
 
     def simulated(m: Municipality, scales: dict):
         sp = SynthParams(**base, municipalities=(m,), registry_start=plan_start, extract_date=extract,
                          uptake_scale=scales["uptake_scale"], specialist_scale=scales["specialist_scale"])
         cohort = build_cohort(_validated(m, sp), str(plan_start), str(extract), tuple(p.light_types))
-        r = rates(cohort, tp_period, follow_up(eligible(cohort, tp_period), cohort, tp_period), grace_days, 1.0)
-        # eligible signals per child at the extract date, over the municipality's registry period
-        return cohort, Rates(children=children_at(cohort), eligible_per_child=r.eligible_per_child,
-                             events_per_year=r.events_per_year, uptake=r.uptake)
+        return cohort, rates(cohort, tp_period, follow_up(eligible(cohort, tp_period), cohort, tp_period),
+                             grace_days, 1.0)
 
     pilot_m = Municipality(code, name, int(min(max(observed.children, 500), PILOT_CHILDREN)))
     ratio = lambda a, b: float(a / b) if np.isfinite(a) and np.isfinite(b) and a > 0 and b > 0 else 1.0  # noqa: E731
@@ -231,8 +215,8 @@ def plan(p: AnalysisParams, pr: PrimaryResults, progress=None) -> Planning:
 
     def detectable(years: int) -> float:
         if years not in found:
-            lo = _day(date(extract.year - years + 1, 1, 1))
-            tp = _trial_params(p, windows=((lo, _day(extract) + 1),))
+            lo = day_number(date(extract.year - years + 1, 1, 1))
+            tp = _trial_params(p, windows=((lo, day_number(extract) + 1),))
             fu = follow_up(eligible(plan_all, tp), plan_all, tp)
             res, _ = run_trial(fu, tp, n_boot=p.n_boot_sensitivity, seed=p.seed, workers=p.workers,
                                label=f"planning {years} years")
