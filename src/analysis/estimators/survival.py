@@ -116,45 +116,49 @@ def aalen_johansen(df: pd.DataFrame, *, exit: str, event: str, event_of_interest
     return Curve(table, "cif", label)
 
 
-def _aj_ij_se(t0, t1, ev, w, event_of_interest, times, n, d_all, d_main, surv_before, cif, chunk=256,
-              max_points=500):
-    """Infinitesimal-jackknife standard error of the CIF at the event times (R's default).
-
-    With more than ``max_points`` event times it is computed at ``max_points`` of them, spread
-    evenly, and carried forward in between (for bands on long curves; the cost is O(rows) per point).
+def _aj_ij_se(t0, t1, ev, w, event_of_interest, times, n, d_all, d_main, surv_before, cif):
+    """Infinitesimal-jackknife standard error of the CIF at every event time (R's default), in
+    O(rows + times).
 
     The influence of row i on CIF(t_J) is
     ``sum_{l<=J} [S(t_{l-1}) dA_1_i(l) - (CIF_J - CIF_l) dA_i(l) / (1 - dA(l))]`` with
-    ``dA_k_i(l) = (event_ik(l) - at_risk_i(l) dA_k(l)) / n(l)``; the sums over the at-risk part
-    are prefix sums over event times, so each chunk of times costs O(rows).
+    ``dA_k_i(l) = (event_ik(l) - at_risk_i(l) dA_k(l)) / n(l)``. With prefix sums over event times
+    it takes two forms: a row still at risk after ``t_J`` (``lo <= J <= hi - 2``) has
+    ``u = X_J + a_i - CIF_J b_i``, a row that has left (``J >= hi - 1``) has ``u = g_i + CIF_J h_i``.
+    The variance ``sum_i w_i^2 u_i(J)^2`` is then a polynomial in ``X_J`` and ``CIF_J`` whose
+    coefficients are sums of row terms over the rows of each form at ``J``: difference arrays.
     """
     m = len(times)
     with np.errstate(divide="ignore", invalid="ignore"):
         da, da1 = d_all / n, d_main / n
         q = np.where(da < 1, da / ((1 - da) * n), 0.0)
         r_main = surv_before * da1 / n
+        inv = np.where(da < 1, 1 / (1 - da), 0.0)     # a step that takes every row at risk: no term
     pre = lambda x: np.concatenate([[0.0], np.cumsum(x)])  # noqa: E731
     p1, p2, p3 = pre(r_main), pre(q), pre(q * cif)
     lo = np.searchsorted(times, t0, side="right")
     hi = np.searchsorted(times, t1, side="right")
-    has = ev != 0
-    e_idx = np.where(has, hi - 1, -1)
-    is_main = ev == event_of_interest
-    points = np.arange(m) if m <= max_points else np.unique(np.linspace(0, m - 1, max_points).astype(int))
-    var = np.full(m, np.nan)
-    for start in range(0, len(points), chunk):
-        J = points[start:start + chunk]
-        end = np.minimum(hi[:, None], J[None, :] + 1)
-        lo_ = np.minimum(lo[:, None], end)
-        at_risk = -(p1[end] - p1[lo_]) + cif[J][None, :] * (p2[end] - p2[lo_]) - (p3[end] - p3[lo_])
-        ev_here = has[:, None] & (e_idx[:, None] <= J[None, :])
-        k = np.maximum(e_idx, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ev_part = (np.where(is_main, surv_before[k], 0.0)[:, None]
-                       - (cif[J][None, :] - cif[k][:, None]) / np.where(da[k] < 1, 1 - da[k], np.inf)[:, None]) / n[k][:, None]
-        u = at_risk + np.where(ev_here, ev_part, 0.0)
-        var[J] = np.sum((w[:, None] * u) ** 2, axis=0)
-    return np.sqrt(pd.Series(var).ffill().to_numpy())
+    w2 = np.asarray(w, float) ** 2
+
+    def over(vals, start, stop):     # per J: the sum of vals over the rows with start <= J < stop
+        return np.cumsum(np.bincount(start, vals, minlength=m + 1) - np.bincount(stop, vals, minlength=m + 1))[:m]
+
+    J1 = np.arange(1, m + 1)
+    at = lo <= hi - 2
+    a, b, ww, st, sp = (p1[lo] + p3[lo])[at], p2[lo][at], w2[at], lo[at], hi[at] - 1
+    x = -p1[J1] + cif * p2[J1] - p3[J1]
+    var = (x * x * over(ww, st, sp) + over(ww * a * a, st, sp) + cif * cif * over(ww * b * b, st, sp)
+           + 2 * x * over(ww * a, st, sp) - 2 * x * cif * over(ww * b, st, sp) - 2 * cif * over(ww * a * b, st, sp))
+    k = np.clip(hi - 1, 0, m - 1)
+    has = (ev != 0) & (hi >= 1)
+    g = -(p1[hi] - p1[lo]) - (p3[hi] - p3[lo])
+    h = p2[hi] - p2[lo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = g + np.where(has, (np.where(ev == event_of_interest, surv_before[k], 0.0) + cif[k] * inv[k]) / n[k], 0.0)
+        h = h - np.where(has, inv[k] / n[k], 0.0)
+    st, sp = np.maximum(hi - 1, 0), np.full(len(hi), m)
+    var += over(w2 * g * g, st, sp) + 2 * cif * over(w2 * g * h, st, sp) + cif * cif * over(w2 * h * h, st, sp)
+    return np.sqrt(np.maximum(var, 0.0))
 
 
 def risk_table(df: pd.DataFrame, times, *, exit: str, event: str, entry: str | None = None,
