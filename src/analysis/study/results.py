@@ -108,18 +108,39 @@ def _cached(p: AnalysisParams, kind: str, compute):
     return result
 
 
+#: the last registry read and its designs, shared by the analyses of one municipality in one process
+#: (primary, sensitivity and the registration advice read the same tables, cohort and windows); keyed on
+#: the registry's hash and every parameter the cohort or the design depends on. Callers never change them.
+_SHARED: dict = {}
+
+
+def _shared(key: tuple, compute):
+    if key not in _SHARED:
+        if len(_SHARED) > 4 or any(k[:3] != key[:3] for k in _SHARED):   # another registry: forget
+            _SHARED.clear()
+        _SHARED[key] = compute()
+    return _SHARED[key]
+
+
 def _load(p: AnalysisParams, quality: dict):
-    tables = load_registry(p.municipality, p.processed_dir)
-    cohort = build_cohort(tables, quality["registry_start"], quality["extract_date"], tuple(p.light_types))
-    return tables, cohort
+    def compute():
+        tables = load_registry(p.municipality, p.processed_dir)
+        cohort = build_cohort(tables, quality["registry_start"], quality["extract_date"], tuple(p.light_types))
+        return tables, cohort
+    return _shared((str(Path(p.processed_dir).resolve()), p.municipality, registry_sha256(quality), "load",
+                    tuple(p.light_types)), compute)
 
 
 def _design(p: AnalysisParams, tables: dict, quality: dict, cohort_all) -> tuple:
     """The registration design of this analysis: see :func:`registration_design`."""
-    meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
-    return registration_design(tables, quality["registry_start"], quality["extract_date"],
-                               meta.get("registration_windows"), p.light_types, cohort_all, p.counted_types,
-                               p.registration_restriction)
+    def compute():
+        meta = json.loads((Path(p.processed_dir) / p.municipality / "delivery.json").read_text(encoding="utf-8"))
+        return registration_design(tables, quality["registry_start"], quality["extract_date"],
+                                   meta.get("registration_windows"), p.light_types, cohort_all, p.counted_types,
+                                   p.registration_restriction)
+    return _shared((str(Path(p.processed_dir).resolve()), p.municipality, registry_sha256(quality), "design",
+                    tuple(p.light_types), None if p.counted_types is None else tuple(p.counted_types),
+                    bool(p.registration_restriction)), compute)
 
 
 def registration_design(tables: dict, registry_start, extract_date, declared: dict | None, light_types,
