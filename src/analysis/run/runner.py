@@ -192,16 +192,39 @@ def _precompute(ap, code: str, show: bool) -> None:
     """Compute the analyses (with progress bars where ``show``) before the notebooks read them from
     the cache, so that the notebooks can run side by side.
 
+    With more than one analysis worker the sensitivity analyses run in a forked process beside the
+    primary analysis and the registration advice (which needs the primary's results): each has
+    stretches on one core (reading, the design, the simulated registries) that the other fills. Both
+    write to the cache; nothing is shared but the files.
+
     A failure here is left for the notebook, which meets the same error in a cell and reports where.
     """
     from ..study.results import primary_analysis, sensitivity_analysis
     from ..synth.planning import registration_planning
     label = (lambda what: bar(f"{code} {what}")) if show else (lambda what: None)
+    side = None
+    if ap.workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        side = multiprocessing.get_context("fork").Process(target=_sensitivity_beside, args=(ap,), daemon=False)
+        side.start()
     try:
         primary_analysis(ap, progress=label("bootstrap"))
-        sensitivity_analysis(ap, progress=label("sensitivity"))
+        if side is None:
+            sensitivity_analysis(ap, progress=label("sensitivity"))
         registration_planning(ap)
     except Exception:
+        pass
+    finally:
+        if side is not None:
+            side.join()
+
+
+def _sensitivity_beside(ap) -> None:
+    """The forked process of :func:`_precompute`: the sensitivity analyses into the cache."""
+    die_with_parent()
+    from ..study.results import sensitivity_analysis
+    try:
+        sensitivity_analysis(ap)
+    except Exception:   # the notebook meets it again and reports it
         pass
 
 
