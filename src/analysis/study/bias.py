@@ -228,40 +228,47 @@ def draw_starts(h: np.ndarray, m: float, n: int, rng: np.random.Generator) -> np
     return out
 
 
-def one_estimate(fu: pd.DataFrame, tp: TrialParams) -> dict:
-    """RD(τ), π and D of one (reclassified) follow-up frame."""
-    full = TrialEngine(fu, tp).estimate()
+def one_estimate(fu: pd.DataFrame, tp: TrialParams, warm: tuple | None = None) -> dict:
+    """RD(τ), π and D of one (reclassified) follow-up frame (``warm``: the weight models' coefficients
+    of a similar frame to start the fits from; the same estimate, sooner)."""
+    full = TrialEngine(fu, tp, warm=warm).estimate()
     fit = prevent_delay(full["cif_a_grid"], full["cif_b_grid"])
     return {"rd_tau": full["rd_tau"], "prevented_fraction": fit.prevented_fraction if fit else np.nan,
             "delay_months": fit.delay if fit else np.nan}
 
 
-def _draw(fu: pd.DataFrame, tp: TrialParams, h: np.ndarray, m: float, rng: np.random.Generator) -> dict:
+def _draw(fu: pd.DataFrame, tp: TrialParams, h: np.ndarray, m: float, rng: np.random.Generator,
+          warm: tuple | None = None) -> dict:
     drawn = draw_starts(h, m, len(fu), rng)
     out = fu.assign(light_start=np.minimum(fu["light_start"].to_numpy(float), drawn))
     try:
-        return {"m": m, **one_estimate(out, tp)}
+        return {"m": m, **one_estimate(out, tp, warm)}
     except (WorkbenchError, ValueError, np.linalg.LinAlgError) as exc:
         return {"m": m, "error": f"{type(exc).__name__}: {exc}"}
 
 
-_STATE: tuple | None = None     # (fu, tp, h) of the running analysis, for the forked workers
+_STATE: tuple | None = None     # (fu, tp, h, warm) of the running analysis, for the forked workers
 
 
 def _chunk(jobs: list) -> list[dict]:
     import warnings
     from threadpoolctl import threadpool_limits
-    fu, tp, h = _STATE
+    fu, tp, h, warm = _STATE
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
-        return [_draw(fu, tp, h, m, np.random.default_rng(s)) for m, s in jobs]
+        return [_draw(fu, tp, h, m, np.random.default_rng(s), warm) for m, s in jobs]
 
 
 def _run_draws(fu: pd.DataFrame, tp: TrialParams, h: np.ndarray, jobs: list, workers: int, progress) -> list[dict]:
     """Every draw (m, seed) of ``jobs``, in order; in chunks of 10, in a pool where there is one."""
     global _STATE
     chunks = [jobs[i:i + 10] for i in range(0, len(jobs), 10)]
-    _STATE = (fu, tp, h)
+    # every draw's weight models start from the primary trial's (the reclassified frames are close to it)
+    try:
+        warm = TrialEngine(fu, tp).full
+    except (WorkbenchError, ValueError, np.linalg.LinAlgError):
+        warm = None      # each draw then fits from zero (and reports its own failure)
+    _STATE = (fu, tp, h, warm)
     try:
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")

@@ -190,7 +190,7 @@ class _HazardModel:
         self._full_cols, self._full_information = None, None
 
     def fit(self, m: np.ndarray, start: np.ndarray | None = None, info: dict | None = None,
-            steps: int | None = None) -> np.ndarray:
+            steps: int | None = None, full: bool | None = None) -> np.ndarray:
         """Coefficients over all columns (0 for those left out) under child frequency weights ``m``.
 
         Left out, as a fit on the drawn children's rows would: columns without variation among the
@@ -210,11 +210,12 @@ class _HazardModel:
         b0 = None if start is None else start[cols]
         coef = np.zeros(self.X.shape[1])
         got: dict = {}
-        same = self._full_cols is not None and np.array_equal(cols, self._full_cols)
+        full = start is None if full is None else full   # the full sample's fit (warm-started or not)
+        same = not full and self._full_cols is not None and np.array_equal(cols, self._full_cols)
         coef[cols] = fit_logistic(self._Xc, self.share, w, start=b0, info=got, steps=steps,
                                   information=self._full_information if same else None,
-                                  tol=1e-9 if start is None else REPLICATE_TOL)
-        if start is None:         # the full sample's fit: its information matrix starts every replicate
+                                  tol=1e-9 if full else REPLICATE_TOL)
+        if full:                  # the full sample's fit: its information matrix starts every replicate
             self._full_cols, self._full_information = cols, got.get("information")
         if info is not None:
             info.update(got)
@@ -255,7 +256,10 @@ class TrialEngine:
     after the grace period unless light support started), each about 40 bytes.
     """
 
-    def __init__(self, fu: pd.DataFrame, p: TrialParams, care: pd.DataFrame | None = None):
+    def __init__(self, fu: pd.DataFrame, p: TrialParams, care: pd.DataFrame | None = None, warm: tuple | None = None):
+        """``warm``: coefficients (start model, moving-out model) to start the full sample's fits from,
+        those of a similar frame (the bias analysis's draws start from the primary trial's): fitted to
+        the same convergence as from zero, faster."""
         self.p = p
         self.n = n = len(fu)
         self.K = int(np.ceil(p.tau_long_days / DAYS_PER_MONTH)) + 1
@@ -290,7 +294,7 @@ class TrialEngine:
                               "at_risk_long": (lo < p.tau_long_days) & (hi >= p.tau_long_days)}
         self.ext = self._extended(fu, care) if care is not None else None
         self.full = None
-        self.full = self._coefs(np.ones(n), None)
+        self.full = self._coefs(np.ones(n), None, warm=warm)
 
     def _extended(self, fu: pd.DataFrame, care: pd.DataFrame) -> dict:
         """Clone rows for *reduces*: follow-up continues after first specialist care (a clone deviates
@@ -347,7 +351,11 @@ class TrialEngine:
         return out
 
     # -- the weight models ---------------------------------------------------------------------
-    def _coefs(self, m: np.ndarray, info: dict | None, steps: int | None = None):
+    def _coefs(self, m: np.ndarray, info: dict | None, steps: int | None = None, warm: tuple | None = None):
+        if warm is not None:     # the full sample's fit from a similar frame's coefficients
+            s = self.start_model.fit(m, warm[0], info, full=True)
+            mv = self.move_model.fit(m, warm[1], None, full=True) if np.sum(m * self.moved) >= 5 else None
+            return s, mv
         warm = self.full or (None, None)
         s = self.start_model.fit(m, warm[0], info, steps)
         mv = self.move_model.fit(m, warm[1], None, steps if warm[1] is not None else None) \

@@ -134,29 +134,56 @@ def make_screenings(rng: np.random.Generator, pop: Population, p: SynthParams) -
     return Screenings(time=time, sdq=sdq, done=done)
 
 
+def _uptake_terms(pop: Population, scr: Screenings, p: SynthParams) -> dict:
+    """The parts of :func:`uptake_hazard` that do not change with time, per child, kept on ``pop``
+    for this ``scr`` and these parameters (the monthly loop asks for them hundreds of times)."""
+    key = (p.sdq_cutoff, p.unmeasured_confounding)
+    got = pop.__dict__.get("_uptake_terms")
+    if got is not None and got["scr"] is scr and got["key"] == key:
+        return got
+    high = scr.sdq >= p.sdq_cutoff
+    got = {"scr": scr, "key": key, "time0": scr.time[:, 0], "time1": scr.time[:, 1], "done0": scr.done[:, 0],
+           "done1": scr.done[:, 1], "sdq0": scr.sdq[:, 0], "sdq1": scr.sdq[:, 1], "high0": high[:, 0],
+           "high1": high[:, 1],
+           # the sum in the order of the formula, so that the hazard is the same to the last bit
+           "lin3": 0.25 * pop.one_parent + 0.2 * pop.benefit + 0.1 * pop.deprivation,
+           "z": 1.0 * np.sqrt(p.unmeasured_confounding) * pop.z_u}
+    pop.__dict__["_uptake_terms"] = got
+    return got
+
+
 def uptake_hazard(pop: Population, scr: Screenings, p: SynthParams, t: float) -> np.ndarray:
-    """Hazard (per year) of starting light support at day ``t``, ignoring running episodes."""
+    """Hazard (per year) of starting light support at day ``t``, ignoring running episodes.
+
+    ``base · exp(0.25 one_parent + 0.2 benefit + 0.1 deprivation + 0.12 (latest SDQ − 8) + √uc z_u)
+    · boost``: the boost is 20 in the 3 months after a screening at or above the cut-off, 2.5 up
+    to 12 months after it."""
+    c = _uptake_terms(pop, scr, p)
     age = (t - pop.birth) / DAYS_PER_YEAR
-    t_col = np.reshape(t, (-1, 1)) if np.ndim(t) else t
-    seen = scr.done & (scr.time <= t_col)
-    latest = np.where(seen[:, 1], scr.sdq[:, 1], np.where(seen[:, 0], scr.sdq[:, 0], 8))
-    signal_time = np.where(seen & (scr.sdq >= p.sdq_cutoff), scr.time, -np.inf).max(axis=1)
+    seen0, seen1 = c["done0"] & (c["time0"] <= t), c["done1"] & (c["time1"] <= t)
+    latest = np.where(seen1, c["sdq1"], np.where(seen0, c["sdq0"], 8))
+    signal_time = np.maximum(np.where(seen0 & c["high0"], c["time0"], -np.inf),
+                             np.where(seen1 & c["high1"], c["time1"], -np.inf))
     since = (t - signal_time) / DAYS_PER_MONTH
     boost = 1 + 19 * (since < 3) + 1.5 * ((since >= 3) & (since < 12))
     base = np.where(age < 4, 0.015, np.where(age < 18, 0.05, 0.0))
-    lin = (0.25 * pop.one_parent + 0.2 * pop.benefit + 0.1 * pop.deprivation
-           + 0.12 * (latest - 8) + 1.0 * np.sqrt(p.unmeasured_confounding) * pop.z_u)
+    lin = c["lin3"] + 0.12 * (latest - 8) + c["z"]
     return base * p.uptake_scale * np.exp(lin) * boost * (age >= 0)
 
 
 def specialist_hazard(pop: Population, p: SynthParams, sev: np.ndarray, t: float,
                       active: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """Hazard (per year) of a new specialist spell at day ``t``."""
+    key = (id(sev), p.hazard_beta, p.hazard_c1)
+    got = pop.__dict__.get("_specialist_terms")
+    if got is None or got["sev"] is not sev or got["key"] != key:   # per child, kept for the monthly loop
+        b = p.hazard_beta
+        got = {"sev": sev, "key": key, "male": pop.sex == "M", "c1": p.hazard_c1 * np.exp(b * sev - b * b / 2)}
+        pop.__dict__["_specialist_terms"] = got
     age = (t - pop.birth) / DAYS_PER_YEAR
     ai = np.clip(age.astype(int), 0, 17)
-    base = np.where(pop.sex == "M", _BASE_M[ai], _BASE_V[ai])
-    b = p.hazard_beta
-    excess = p.hazard_c1 * np.exp(b * sev - b * b / 2) * active
+    base = np.where(got["male"], _BASE_M[ai], _BASE_V[ai])
+    excess = got["c1"] * active
     return base * p.specialist_scale * (p.hazard_c0 + excess) * np.where(prior, 1.6, 1.0) * (age >= 0)
 
 

@@ -4,6 +4,7 @@ Times are days since 1970-01-01 (float); ages are in years.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,8 @@ class Population:
         return len(self.birth)
 
     def subset(self, keep: np.ndarray) -> "Population":
-        return Population(**{k: v[keep] for k, v in self.__dict__.items()})
+        # the fields only: the hazards keep per-child terms beside them (course._uptake_terms)
+        return Population(**{f.name: getattr(self, f.name)[keep] for f in dataclasses.fields(self)})
 
 
 def _piecewise_inverse(rng: np.random.Generator, rates: np.ndarray, age_from: np.ndarray) -> np.ndarray:
