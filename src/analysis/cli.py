@@ -3,6 +3,7 @@
     workbench synth --out DIR [--seed N] [--municipality CODE:CHILDREN ...] [--prevent P]
                     [--delay-months D] [--reduce R] [--unmeasured-confounding U] [--messy] [--complete-registration]
                     [--registration TYPE:FROM[-TO]:SENSITIVITY ...] [--misdeclare]
+                    [--region N | --national] [--scale F] [--no-truth]
     workbench validate DIR [--processed DIR]      exit 0 clean, 1 rows rejected, 2 unreadable
     workbench pseudonymise IN OUT [--key-file F]  (or WORKBENCH_PSEUDONYM_KEY)
     workbench batch [--municipality CODE ...] [--workers N | --scheduler ADDRESS] [--force] [--lang nl|en]
@@ -38,15 +39,28 @@ def _municipality(text: str):
 def cmd_synth(a: argparse.Namespace) -> int:
     from .synth.generate import synthesize
     from .synth.params import SynthParams
+    from .synth.regions import NATIONAL_CHILDREN, NATIONAL_MUNICIPALITIES, municipalities
     kw = {}
+    if sum(bool(x) for x in (a.municipality, a.region, a.national)) > 1:
+        raise ParameterError("give one of --municipality, --region and --national")
     if a.municipality:
         kw["municipalities"] = tuple(a.municipality)
+    elif a.region:
+        kw["municipalities"] = municipalities(a.region, scale=a.scale)
+    elif a.national:
+        kw["municipalities"] = municipalities(NATIONAL_MUNICIPALITIES, NATIONAL_CHILDREN, scale=a.scale)
     p = SynthParams(seed=a.seed, prevent=a.prevent, delay_months=a.delay_months, reduce=a.reduce,
                     unmeasured_confounding=a.unmeasured_confounding, messy=a.messy,
                     light_registration="complete" if a.complete_registration else "realistic",
                     registration=tuple(a.registration or ()), misdeclare=a.misdeclare, **kw)
-    for folder in synthesize(Path(a.out), p, progress=bar("synth")):
-        print(f"{folder}: synthetic registry (SYNTHETISCHE DATA), ground truth in ground_truth.json")
+    many = len(p.municipalities) > 10
+    if many:
+        print(f"{len(p.municipalities)} municipalities, {sum(m.children for m in p.municipalities):,} children, "
+              f"written one after another into {a.out}")
+    for folder in synthesize(Path(a.out), p, progress=bar("synth"), truth=not a.no_truth):
+        if not many:
+            print(f"{folder}: synthetic registry (SYNTHETISCHE DATA)"
+                  + (", ground truth in ground_truth.json" if not a.no_truth else ""))
     return EXIT_OK
 
 
@@ -294,6 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--municipality", type=_municipality, action="append", metavar="CODE:CHILDREN",
                    help="a municipality and its number of children, e.g. 0037:6000; repeat for more "
                         "(default: the three demo municipalities 9901, 9902, 9903)")
+    s.add_argument("--region", type=int, metavar="N",
+                   help="N fictional municipalities of realistic sizes (the shape of the Dutch municipalities; "
+                        "codes from 8000 on)")
+    s.add_argument("--national", action="store_true",
+                   help="a national registry: 340 fictional municipalities, about 3.4 million children, written "
+                        "one municipality at a time")
+    s.add_argument("--scale", type=float, default=1.0, metavar="F",
+                   help="with --region or --national: children per municipality times F (default: %(default)s)")
+    s.add_argument("--no-truth", action="store_true",
+                   help="write the registries without simulating their ground truth (faster; for benchmarks)")
     s.add_argument("--prevent", type=float, default=0.6, metavar="P",
                    help="probability that light support resolves the problem for good, 0–1 (default: %(default)s)")
     s.add_argument("--delay-months", type=float, default=6.0, metavar="MONTHS",

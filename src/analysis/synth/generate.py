@@ -126,8 +126,10 @@ def write_municipality(out: Path, m: Municipality, p: SynthParams, truth: bool =
     return folder
 
 
-def synthesize(out: Path, p: SynthParams, progress=None) -> list[Path]:
-    """Write every municipality of ``p``; ``progress`` wraps the iterable (e.g. tqdm)."""
+def synthesize(out: Path, p: SynthParams, progress=None, truth: bool = True) -> list[Path]:
+    """Write every municipality of ``p``, one after another (only one municipality's arrays in
+    memory at a time: a national registry streams); ``progress`` wraps the iterable (e.g. tqdm);
+    ``truth=False``: without ground truths."""
     p.check()
     items = progress(p.municipalities) if progress else p.municipalities
-    return [write_municipality(Path(out), m, p) for m in items]
+    return [write_municipality(Path(out), m, p, truth=truth) for m in items]
