@@ -110,13 +110,15 @@ def _cached(p: AnalysisParams, kind: str, compute):
 
 #: the last registry read and its designs, shared by the analyses of one municipality in one process
 #: (primary, sensitivity and the registration advice read the same tables, cohort and windows); keyed on
-#: the registry's hash and every parameter the cohort or the design depends on. Callers never change them.
+#: the registry's hash, the code's hash (a module edited in JupyterLab builds them again) and every
+#: parameter the cohort or the design depends on. Callers never change them.
 _SHARED: dict = {}
 
 
 def _shared(key: tuple, compute):
+    key = (*key[:3], fingerprint.code_sha256(), *key[3:])
     if key not in _SHARED:
-        if len(_SHARED) > 4 or any(k[:3] != key[:3] for k in _SHARED):   # another registry: forget
+        if len(_SHARED) > 4 or any(k[:4] != key[:4] for k in _SHARED):   # another registry or code: forget
             _SHARED.clear()
         _SHARED[key] = compute()
     return _SHARED[key]
