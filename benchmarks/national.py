@@ -10,7 +10,8 @@ Stages, each in its own process (its peak resident memory measured by the kernel
      split between them);
   3. cohort construction: every municipality's validated tables read and its cohort built, the
      pooled cohort kept in memory (persons, at-risk windows, light-support starts), as the pooled
-     national analysis reads it.
+     national analysis reads it: in one process, then in ``--workers`` processes whose parts are
+     gathered through parquet files.
 
 Goals: cohort construction ≤ 60 s, peak memory ≤ 8 GiB. Not yet here: the pooled national primary
 trial with 200 replicates (municipality as a stratum of the weight models; goal ≤ 10 minutes) —
@@ -62,6 +63,9 @@ for code in codes:
         parts[k].append(getattr(c, k).assign(municipality=code))
     children += len(c.persons)
 pooled = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+if len(sys.argv) > 3:    # one of several processes: its part to the parent through parquet
+    for k, f in pooled.items():
+        f.to_parquet(f"{sys.argv[3]}-{k}.parquet")
 print(json.dumps({"children": children, "windows": len(pooled["windows"]),
                   "bytes": int(sum(f.memory_usage(deep=True).sum() for f in pooled.values())),
                   "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
@@ -124,7 +128,24 @@ def main(argv=None) -> int:
     o = outs[0]
     peaks["cohort"] = o["maxrss_kib"] / gib
     print(f"3 cohort    : {wall_c:7.1f} s, {o['children']:,} children, {o['windows']:,} at-risk windows, pooled "
-          f"frames {o['bytes'] / 2 ** 30:.2f} GiB, peak {peaks['cohort']:.2f} GiB", flush=True)
+          f"frames {o['bytes'] / 2 ** 30:.2f} GiB, peak {peaks['cohort']:.2f} GiB (one process)", flush=True)
+    if a.workers > 1:    # the same pooled cohort built in several processes, gathered through parquet
+        import pandas as pd
+        import resource
+        t = time.perf_counter()
+        groups = split(codes, a.workers, lambda c: size(raw / c))
+        procs = [subprocess.Popen([sys.executable, "-c", COHORT, ",".join(g), str(processed), str(tmp / f"part{i}")],
+                                  stdout=subprocess.PIPE, text=True) for i, g in enumerate(groups) if g]
+        outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+        pooled = {k: pd.concat([pd.read_parquet(tmp / f"part{i}-{k}.parquet") for i in range(len(procs))],
+                               ignore_index=True) for k in ("persons", "windows", "light")}
+        wall_p = time.perf_counter() - t
+        peak_p = max(max(o["maxrss_kib"] for o in outs), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / gib
+        print(f"3 cohort    : {wall_p:7.1f} s on {len(procs)} processes, gathered through parquet: "
+              f"{len(pooled['persons']):,} children, peak {peak_p:.2f} GiB", flush=True)
+        peaks["cohort"] = max(peaks["cohort"], peak_p)
+        wall_c = min(wall_c, wall_p)
+        del pooled
     if not a.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"national registry (scale {a.scale}): cohort construction {wall_c:.0f} s (goal ≤ 60), "
