@@ -124,13 +124,17 @@ def _shared(key: tuple, compute):
     return _SHARED[key]
 
 
+def _registry(p: AnalysisParams, quality: dict) -> tuple:
+    """The first part of a :func:`_shared` key: which registry."""
+    return str(Path(p.processed_dir).resolve()), p.municipality, registry_sha256(quality)
+
+
 def _load(p: AnalysisParams, quality: dict):
     def compute():
         tables = load_registry(p.municipality, p.processed_dir)
         cohort = build_cohort(tables, quality["registry_start"], quality["extract_date"], tuple(p.light_types))
         return tables, cohort
-    return _shared((str(Path(p.processed_dir).resolve()), p.municipality, registry_sha256(quality), "load",
-                    tuple(p.light_types)), compute)
+    return _shared((*_registry(p, quality), "load", tuple(p.light_types)), compute)
 
 
 def _design(p: AnalysisParams, tables: dict, quality: dict, cohort_all) -> tuple:
@@ -140,9 +144,9 @@ def _design(p: AnalysisParams, tables: dict, quality: dict, cohort_all) -> tuple
         return registration_design(tables, quality["registry_start"], quality["extract_date"],
                                    meta.get("registration_windows"), p.light_types, cohort_all, p.counted_types,
                                    p.registration_restriction)
-    return _shared((str(Path(p.processed_dir).resolve()), p.municipality, registry_sha256(quality), "design",
-                    tuple(p.light_types), None if p.counted_types is None else tuple(p.counted_types),
-                    bool(p.registration_restriction)), compute)
+    return _shared((*_registry(p, quality), "design", tuple(p.light_types),
+                    None if p.counted_types is None else tuple(p.counted_types), bool(p.registration_restriction)),
+                   compute)
 
 
 def registration_design(tables: dict, registry_start, extract_date, declared: dict | None, light_types,

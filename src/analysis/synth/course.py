@@ -134,22 +134,24 @@ def make_screenings(rng: np.random.Generator, pop: Population, p: SynthParams) -
     return Screenings(time=time, sdq=sdq, done=done)
 
 
+def _kept(pop: Population, name: str, owner, key: tuple, compute) -> dict:
+    """Per-child terms of a hazard that do not change with time, kept on ``pop`` (the monthly loop
+    asks for them hundreds of times) for ``owner`` (compared by identity) and the parameters ``key``."""
+    got = pop.__dict__.get(name)
+    if got is None or got[0] is not owner or got[1] != key:
+        got = pop.__dict__[name] = (owner, key, compute())
+    return got[2]
+
+
 def _uptake_terms(pop: Population, scr: Screenings, p: SynthParams) -> dict:
-    """The parts of :func:`uptake_hazard` that do not change with time, per child, kept on ``pop``
-    for this ``scr`` and these parameters (the monthly loop asks for them hundreds of times)."""
-    key = (p.sdq_cutoff, p.unmeasured_confounding)
-    got = pop.__dict__.get("_uptake_terms")
-    if got is not None and got["scr"] is scr and got["key"] == key:
-        return got
-    high = scr.sdq >= p.sdq_cutoff
-    got = {"scr": scr, "key": key, "time0": scr.time[:, 0], "time1": scr.time[:, 1], "done0": scr.done[:, 0],
-           "done1": scr.done[:, 1], "sdq0": scr.sdq[:, 0], "sdq1": scr.sdq[:, 1], "high0": high[:, 0],
-           "high1": high[:, 1],
-           # the sum in the order of the formula, so that the hazard is the same to the last bit
-           "lin3": 0.25 * pop.one_parent + 0.2 * pop.benefit + 0.1 * pop.deprivation,
-           "z": 1.0 * np.sqrt(p.unmeasured_confounding) * pop.z_u}
-    pop.__dict__["_uptake_terms"] = got
-    return got
+    def compute():
+        high = scr.sdq >= p.sdq_cutoff
+        return {"time0": scr.time[:, 0], "time1": scr.time[:, 1], "done0": scr.done[:, 0], "done1": scr.done[:, 1],
+                "sdq0": scr.sdq[:, 0], "sdq1": scr.sdq[:, 1], "high0": high[:, 0], "high1": high[:, 1],
+                # the sum in the order of the formula, so that the hazard is the same to the last bit
+                "lin3": 0.25 * pop.one_parent + 0.2 * pop.benefit + 0.1 * pop.deprivation,
+                "z": 1.0 * np.sqrt(p.unmeasured_confounding) * pop.z_u}
+    return _kept(pop, "_uptake_terms", scr, (p.sdq_cutoff, p.unmeasured_confounding), compute)
 
 
 def uptake_hazard(pop: Population, scr: Screenings, p: SynthParams, t: float) -> np.ndarray:
@@ -174,12 +176,9 @@ def uptake_hazard(pop: Population, scr: Screenings, p: SynthParams, t: float) ->
 def specialist_hazard(pop: Population, p: SynthParams, sev: np.ndarray, t: float,
                       active: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """Hazard (per year) of a new specialist spell at day ``t``."""
-    key = (id(sev), p.hazard_beta, p.hazard_c1)
-    got = pop.__dict__.get("_specialist_terms")
-    if got is None or got["sev"] is not sev or got["key"] != key:   # per child, kept for the monthly loop
-        b = p.hazard_beta
-        got = {"sev": sev, "key": key, "male": pop.sex == "M", "c1": p.hazard_c1 * np.exp(b * sev - b * b / 2)}
-        pop.__dict__["_specialist_terms"] = got
+    b = p.hazard_beta
+    got = _kept(pop, "_specialist_terms", sev, (b, p.hazard_c1),
+                lambda: {"male": pop.sex == "M", "c1": p.hazard_c1 * np.exp(b * sev - b * b / 2)})
     age = (t - pop.birth) / DAYS_PER_YEAR
     ai = np.clip(age.astype(int), 0, 17)
     base = np.where(got["male"], _BASE_M[ai], _BASE_V[ai])

@@ -32,12 +32,11 @@ def sizes(n: int, total: int | None = None, seed: int = 20261203) -> np.ndarray:
 
 
 def municipalities(n: int, total: int | None = None, seed: int = 20261203, first_code: int = 8000,
-                   scale: float = 1.0, cap: int | None = None) -> tuple[Municipality, ...]:
-    """``n`` fictional municipalities of :func:`sizes` (times ``scale``, at most ``cap`` children),
+                   scale: float = 1.0) -> tuple[Municipality, ...]:
+    """``n`` fictional municipalities of :func:`sizes` (times ``scale``, at least 100 children),
     codes from ``first_code`` on."""
     out = []
     for i, c in enumerate(sizes(n, total, seed)):
-        c = int(round(c * scale))
-        c = min(c, cap) if cap else c
-        out.append(Municipality(f"{first_code + i:04d}", f"Fictieve gemeente {first_code + i}", max(c, 100)))
+        out.append(Municipality(f"{first_code + i:04d}", f"Fictieve gemeente {first_code + i}",
+                                max(int(round(c * scale)), 100)))
     return tuple(out)
