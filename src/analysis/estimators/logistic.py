@@ -99,8 +99,9 @@ def predict_logistic(X: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def fit_logistic_factor(D: np.ndarray, level: np.ndarray, n_levels: int, y: np.ndarray,
                         weights: np.ndarray | None = None, *, reference: int | None = None,
-                        max_iter: int = 100, tol: float = 1e-9, ridge: float = 1e-6,
-                        info: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+                        start: tuple[np.ndarray, np.ndarray] | None = None, max_iter: int = 100,
+                        tol: float = 1e-9, ridge: float = 1e-6, info: dict | None = None,
+                        steps: int | None = None, information: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`fit_logistic` with a factor (a neighbourhood, a municipality) as a factor, not as
     dummy columns: ``P(y=1) = 1 / (1 + exp(-(D b + g[level])))``, ``g[reference] = 0``.
 
@@ -111,8 +112,14 @@ def fit_logistic_factor(D: np.ndarray, level: np.ndarray, n_levels: int, y: np.n
     the Schur complement of the factor block) costs O(rows × q²) for q dense columns, whatever the
     number of levels (for a pooled national model: 340 municipalities or thousands of wijken,
     where dummy columns would not fit in memory). ``reference``: the level fixed at 0 (default:
-    the first level with positive weight, as the trial's weight models choose it). Returns
-    ``(b, g)``; ``info`` receives the number of iterations.
+    the first level with positive weight, as the trial's weight models choose it). Levels without
+    positive weight are held at 0 too (a dummy column of zeros: the ridge keeps it there). Returns
+    ``(b, g)``.
+
+    ``start``, ``steps``, ``info`` and ``information`` as in :func:`fit_logistic`: from a warm start
+    the information (the Schur complement's factor and the per-level blocks) is kept while the
+    steps shrink fast; ``info["information"]`` returns the one a fit ended with, for the next fit
+    of the same levels to start with.
     """
     D = np.asarray(D, float)
     level = np.asarray(level, np.int64)
@@ -120,46 +127,68 @@ def fit_logistic_factor(D: np.ndarray, level: np.ndarray, n_levels: int, y: np.n
     w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     wy = w * y
     q, L = D.shape[1], int(n_levels)
+    weight = np.bincount(level, w, minlength=L)
     if reference is None:
-        present = np.flatnonzero(np.bincount(level, w, minlength=L) > 0)
+        present = np.flatnonzero(weight > 0)
         reference = int(present[0]) if len(present) else 0
+    fixed = weight <= 0
+    fixed[reference] = True
     pen_b = np.full(q, ridge)
     pen_b[0] = 0.0
-    b, g = np.zeros(q), np.zeros(L)
+    if start is None:
+        b, g = np.zeros(q), np.zeros(L)
+    else:
+        b, g = np.array(start[0], float), np.where(fixed, 0.0, np.asarray(start[1], float))
 
     def loglik(b_, g_):
         eta = D @ b_ + g_[level]
         log1p_exp = np.maximum(eta, 0) + np.log1p(np.exp(-np.abs(eta)))
         return float(np.sum(wy * eta - w * log1p_exp) - 0.5 * np.sum(pen_b * b_ ** 2) - 0.5 * ridge * np.sum(g_ ** 2)), eta
 
-    ll, eta = -np.inf, D @ b + g[level]
-    for it in range(1, max_iter + 1):
-        p = 1 / (1 + np.exp(-eta))
-        r = wy - w * p
+    def information_at(p):
         v = w * np.maximum(p * (1 - p), 1e-12)
-        grad_b = D.T @ r - pen_b * b
-        grad_g = np.bincount(level, r, minlength=L) - ridge * g
         h_bb = D.T @ (D * v[:, None]) + np.diag(pen_b)
         h_gb = np.stack([np.bincount(level, v * D[:, j], minlength=L) for j in range(q)], axis=1)
         h_gg = np.bincount(level, v, minlength=L) + ridge
-        grad_g[reference], h_gb[reference], h_gg[reference] = 0.0, 0.0, 1.0    # g[reference] stays 0
+        h_gb[fixed], h_gg[fixed] = 0.0, 1.0                  # held at 0
         scaled = h_gb / h_gg[:, None]
-        schur = h_bb - h_gb.T @ scaled
         try:
-            factor = scipy.linalg.cho_factor(schur + 1e-10 * np.eye(q))
+            factor = scipy.linalg.cho_factor(h_bb - h_gb.T @ scaled + 1e-10 * np.eye(q))
         except np.linalg.LinAlgError:
             raise LogisticFitError("singular information matrix (a covariate without variation?)") from None
-        step_b = scipy.linalg.cho_solve(factor, grad_b - scaled.T @ grad_g)
-        step_g = (grad_g - h_gb @ step_b) / h_gg
+        return {"factor": factor, "h_gb": h_gb, "h_gg": h_gg, "scaled": scaled, "fixed": fixed}
+
+    ll, eta = loglik(b, g) if start is not None else (-np.inf, D @ b + g[level])
+    usable = start is not None and information is not None and np.array_equal(information["fixed"], fixed)
+    current, last, hessians = (information if usable else None), np.inf, 0
+    kept = current
+    for it in range(1, max_iter + 1):
+        p = 1 / (1 + np.exp(-eta))
+        r = wy - w * p
+        grad_b = D.T @ r - pen_b * b
+        grad_g = np.bincount(level, r, minlength=L) - ridge * g
+        grad_g[fixed] = 0.0
+        if current is None:
+            hessians += 1
+            current = information_at(p)
+        step_b = scipy.linalg.cho_solve(current["factor"], grad_b - current["scaled"].T @ grad_g)
+        step_g = (grad_g - current["h_gb"] @ step_b) / current["h_gg"]
+        size = max(np.max(np.abs(step_b)), np.max(np.abs(step_g), initial=0.0))
+        # near the optimum the information is kept (chord steps), as in fit_logistic
+        kept = current
+        if (start is None and size > 1e-6) or size > CHORD * last:
+            current = None
+        last = size
         for _ in range(30):
             new_ll, new_eta = loglik(b + step_b, g + step_g)
             if new_ll >= ll - 1e-12 * abs(new_ll):
                 break
             step_b, step_g = step_b / 2, step_g / 2
         b, g, eta = b + step_b, g + step_g, new_eta
-        if max(np.max(np.abs(step_b)), np.max(np.abs(step_g), initial=0.0)) <= tol or abs(new_ll - ll) <= 1e-15 * abs(new_ll):
+        if max(np.max(np.abs(step_b)), np.max(np.abs(step_g), initial=0.0)) <= tol \
+                or abs(new_ll - ll) <= 1e-15 * abs(new_ll) or it == steps:
             if info is not None:
-                info["iterations"] = it
+                info.update(iterations=it, hessians=hessians, information=kept)
             return b, g
         ll = new_ll
     raise LogisticFitError(f"did not converge in {max_iter} iterations")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from .cohort import CENSORED, DAYS_PER_MONTH, DAYS_PER_YEAR, DIED, MOVED, SPECIALIST, Cohort
-from ..estimators.logistic import fit_logistic
+from ..estimators.logistic import fit_logistic_factor
 from ..estimators.survival import FixedRows, aalen_johansen, rmst
 
 BASELINE = ["age", "male", "sdq", "one_parent", "benefit", "prior_light", "year"]
@@ -178,44 +178,44 @@ class _HazardModel:
         self.child, self.group = cells // G, cells % G
         self.trials = np.bincount(inv, minlength=len(cells)).astype(float)
         self.events = np.bincount(inv, y, minlength=len(cells))
-        # columns: const, month groups 1.., baseline, wijk dummies (every wijk; the reference is
-        # chosen per fit as the first one present, as a fit on the drawn children would)
+        # dense columns: const, month groups 1.., baseline; the neighbourhood is a factor
+        # (estimators.logistic.fit_logistic_factor), its reference chosen per fit as the first one
+        # present, as a fit on the drawn children would
         self.X = np.concatenate([np.ones((len(cells), 1)), (self.group[:, None] == np.arange(1, G)[None, :]),
-                                 base[self.child], wijk[self.child][:, None] == np.arange(n_wijk)[None, :]],
-                                axis=1).astype(float)
+                                 base[self.child]], axis=1).astype(float)
         self.X2 = self.X ** 2
+        self.level, self.n_wijk = wijk[self.child], n_wijk
         self.share = self.events / self.trials
-        self.wijk_cols = np.arange(G + base.shape[1], self.X.shape[1])
         self._cols, self._Xc = None, None
         self._full_cols, self._full_information = None, None
 
     def fit(self, m: np.ndarray, start: np.ndarray | None = None, info: dict | None = None,
             steps: int | None = None, full: bool | None = None) -> np.ndarray:
-        """Coefficients over all columns (0 for those left out) under child frequency weights ``m``.
+        """Coefficients (dense columns, then one per neighbourhood; 0 for those left out) under
+        child frequency weights ``m``.
 
-        Left out, as a fit on the drawn children's rows would: columns without variation among the
-        rows of positive weight, and the first neighbourhood present (the reference)."""
+        Left out, as a fit on the drawn children's rows would: dense columns without variation among
+        the rows of positive weight, neighbourhoods without such rows, and the first neighbourhood
+        present (the reference)."""
         w = self.trials * m[self.child]
         W = w.sum()
         mean = (w @ self.X) / W
         var = (w @ self.X2) / W - mean ** 2
         keep = var > 1e-12 * (1 + mean ** 2)
         keep[0] = True
-        present = np.flatnonzero(keep[self.wijk_cols])
-        if len(present):
-            keep[self.wijk_cols[present[0]]] = False
         cols = np.flatnonzero(keep)
-        if not np.array_equal(cols, self._cols):     # rarely: another reference or a column left out
+        if not np.array_equal(cols, self._cols):     # rarely: a column left out
             self._cols, self._Xc = cols, np.ascontiguousarray(self.X[:, cols])
-        b0 = None if start is None else start[cols]
-        coef = np.zeros(self.X.shape[1])
+        q = self.X.shape[1]
+        b0 = None if start is None else (start[cols], start[q:])
+        coef = np.zeros(q + self.n_wijk)
         got: dict = {}
         full = start is None if full is None else full   # the full sample's fit (warm-started or not)
         same = not full and self._full_cols is not None and np.array_equal(cols, self._full_cols)
-        coef[cols] = fit_logistic(self._Xc, self.share, w, start=b0, info=got, steps=steps,
-                                  information=self._full_information if same else None,
-                                  tol=1e-9 if full else REPLICATE_TOL)
-        if full:                  # the full sample's fit: its information matrix starts every replicate
+        coef[cols], coef[q:] = fit_logistic_factor(
+            self._Xc, self.level, self.n_wijk, self.share, w, start=b0, info=got, steps=steps,
+            information=self._full_information if same else None, tol=1e-9 if full else REPLICATE_TOL)
+        if full:                  # the full sample's fit: its information starts every replicate
             self._full_cols, self._full_information = cols, got.get("information")
         if info is not None:
             info.update(got)
