@@ -36,3 +36,40 @@ def test_the_shortest_segment_and_bad_input():
         poisson_segments([1, -1], [1, 1])
     with pytest.raises(ValueError):
         poisson_segments([1, 2], [1, 0])
+
+
+def _exhaustive(y, e, max_changes, min_length):
+    """The search written out: every placement, in the order of itertools.combinations."""
+    from itertools import combinations
+    n, best = len(y), None
+    for k in range(max_changes + 1):
+        top = None
+        for cuts in combinations(range(min_length, n - min_length + 1), k):
+            edges = (0, *cuts, n)
+            if any(b - a < min_length for a, b in zip(edges[:-1], edges[1:])):
+                continue
+            ll = sum(y[a:b].sum() * np.log(y[a:b].sum() / e[a:b].sum()) - y[a:b].sum() if y[a:b].sum() > 0 else 0.0
+                     for a, b in zip(edges[:-1], edges[1:]))
+            if top is None or ll > top[0] + 1e-12:
+                top = (ll, edges)
+        if top is None:
+            continue
+        bic = -2 * top[0] + (2 * k + 1) * np.log(n)
+        if best is None or bic < best[0] - 1e-9:
+            best = (bic, tuple(zip(top[1][:-1], top[1][1:])), top[0])
+    return best
+
+
+def test_the_search_finds_the_placement_a_plain_exhaustive_search_finds():
+    rng = np.random.default_rng(4)
+    for i in range(60):
+        n = int(rng.integers(4, 30))
+        e = rng.uniform(50, 2000, n)
+        rate = np.full(n, rng.choice([0.0, 0.002, 0.02]))
+        for _ in range(rng.integers(0, 4)):
+            rate[rng.integers(0, n):] = rng.choice([0.0, 0.002, 0.02, 0.1])
+        y = rng.poisson(rate * e).astype(float)
+        k, m = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        bic, bounds, ll = _exhaustive(y, e, k, m)
+        s = poisson_segments(y, e, k, m)
+        assert s.bounds == bounds and s.loglik == pytest.approx(ll, rel=1e-12) and s.bic == pytest.approx(bic, rel=1e-12)

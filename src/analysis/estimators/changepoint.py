@@ -4,8 +4,8 @@ A generic estimator (not specific to youth care): counts ``y[q]`` over periods w
 ``e[q]`` (e.g. light-support starts per quarter against the child-quarters at risk), modelled as
 Poisson with a rate that is constant between change points. The number of change points (0 up to
 ``max_changes``) is chosen by BIC; for a given number, the change points maximise the likelihood
-over every admissible placement (exhaustive: O(n^k) for k change points, fine for a few dozen
-periods). Each segment is at least ``min_length`` periods long.
+over every admissible placement (exhaustive, vectorised: O(n^k) for k change points, a
+millisecond for three change points in 40 quarters). Each segment is at least ``min_length`` periods long.
 """
 from __future__ import annotations
 
@@ -50,24 +50,33 @@ def poisson_segments(y, exposure, max_changes: int = 2, min_length: int = 2) -> 
         raise ValueError("counts must be ≥ 0 and exposures > 0")
     n = len(y)
     cy, ce = np.concatenate([[0], np.cumsum(y)]), np.concatenate([[0], np.cumsum(e)])
+    # every segment's log likelihood at once: seg[a, b] for the periods a..b-1 (b > a)
+    ys, es = cy[None, :] - cy[:, None], ce[None, :] - ce[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seg = np.where(ys > 0, ys * np.log(np.where(ys > 0, ys, 1.0) / np.where(es > 0, es, 1.0)) - ys, 0.0)
     best = None
     for k in range(max_changes + 1):
         if (k + 1) * min_length > n:
             break
-        top = None
-        for cuts in combinations(range(min_length, n - min_length + 1), k):
-            edges = (0, *cuts, n)
-            if any(b - a < min_length for a, b in zip(edges[:-1], edges[1:])):
-                continue
-            ll = sum(_seg_loglik(cy[b] - cy[a], ce[b] - ce[a]) for a, b in zip(edges[:-1], edges[1:]))
-            if top is None or ll > top[0] + 1e-12:
-                top = (ll, edges)
-        if top is None:
+        combos = list(combinations(range(min_length, n - min_length + 1), k))
+        cuts = np.array(combos, np.int64).reshape(len(combos), k)
+        edges = np.column_stack([np.zeros(len(cuts), np.int64), cuts, np.full(len(cuts), n)])
+        edges = edges[np.all(np.diff(edges, axis=1) >= min_length, axis=1)]
+        if not len(edges):
             continue
-        ll, edges = top
+        lls = seg[edges[:, 0], edges[:, 1]]
+        for j in range(1, k + 1):        # summed segment by segment, in order
+            lls = lls + seg[edges[:, j], edges[:, j + 1]]
+        # the first placement that beats every earlier one by more than 1e-12, in the order of
+        # itertools.combinations (ties: the earliest change points)
+        top_i, top = 0, None
+        for i, ll in enumerate(lls.tolist()):
+            if top is None or ll > top + 1e-12:
+                top_i, top = i, ll
+        ll, edges = top, tuple(int(x) for x in edges[top_i])
         bic = -2 * ll + (2 * k + 1) * np.log(n)     # k + 1 rates and k change points
         if best is None or bic < best.bic - 1e-9:
             bounds = tuple(zip(edges[:-1], edges[1:]))
             best = Segments(bounds=bounds, rates=tuple(float((cy[b] - cy[a]) / (ce[b] - ce[a])) for a, b in bounds),
-                            loglik=ll, bic=float(bic))
+                            loglik=float(ll), bic=float(bic))
     return best
