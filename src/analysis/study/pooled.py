@@ -33,7 +33,8 @@ from .trial import eligible, follow_up
 @dataclass
 class PooledResult:
     trial: TrialResult
-    #: per municipality: code, eligible children, their specialist-care episodes
+    #: per municipality: code, eligible children, their specialist-care episodes, the data-quality
+    #: warnings of its registration design (declared windows the data do not show, ...)
     parts: pd.DataFrame
     #: wall time of building the parts and of the pooled trial (engine, point estimate, bootstrap)
     seconds: dict
@@ -59,9 +60,15 @@ def municipality_part(p: AnalysisParams) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _part(p: AnalysisParams):
+    """A municipality's part and the data-quality warnings its design gave (kept, not printed: a
+    pool of 340 municipalities would print hundreds)."""
+    import warnings
     from .results import _SHARED
     try:
-        return municipality_part(p)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fu, spec = municipality_part(p)
+        return fu, spec, [str(w.message) for w in caught]
     finally:
         _SHARED.clear()      # a worker keeps no registry beyond the one it is reading
 
@@ -87,10 +94,11 @@ def pooled_primary(processed_dir: str, codes: list[str], template: AnalysisParam
             parts = list(progress(it, total=len(codes)) if progress else it)
     else:
         parts = [_part(q) for q in (progress(params, total=len(codes)) if progress else params)]
-    fu = pd.concat([f for f, _ in parts], ignore_index=True)
-    spec = pd.concat([s for _, s in parts], ignore_index=True)
-    summary = pd.DataFrame({"municipality": codes, "eligible": [len(f) for f, _ in parts],
-                            "specialist_episodes": [len(s) for _, s in parts]})
+    fu = pd.concat([f for f, _, _ in parts], ignore_index=True)
+    spec = pd.concat([s for _, s, _ in parts], ignore_index=True)
+    summary = pd.DataFrame({"municipality": codes, "eligible": [len(f) for f, _, _ in parts],
+                            "specialist_episodes": [len(s) for _, s, _ in parts],
+                            "warnings": [w for _, _, w in parts]})
     del parts
     seconds = {"parts": time.perf_counter() - t}
     tp = _trial_params(template)           # the windows are in each part's follow-up already
