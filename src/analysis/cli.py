@@ -11,6 +11,8 @@
     workbench publish [--runs DIR] [--out OUT] [--lang nl|en] [--pdf]
                                                   exit 3 when the disclosure scan refuses
     workbench run [same options as batch] [--out OUT]   batch, then publish
+    workbench pooled [--processed DIR] [--municipality CODE ...] [--n-boot N] [--workers N] [--out FILE]
+                                                  the primary trial pooled over municipalities
     workbench docs [--out FILE] [--check]
 """
 from __future__ import annotations
@@ -128,6 +130,39 @@ def cmd_validate(a: argparse.Namespace) -> int:
         if q["rejected"] or essential_losses(q):   # rows lost, or an essential table without rows
             code = EXIT_REJECTED
     return code
+
+
+def cmd_pooled(a: argparse.Namespace) -> int:
+    import json
+    from .study.params import AnalysisParams
+    from .study.pooled import pooled_primary, summary
+    processed = Path(a.processed)
+    codes = a.municipality or sorted(f.name for f in processed.iterdir() if (f / "quality.json").exists()) \
+        if processed.is_dir() else []
+    if not codes:
+        raise ParameterError(f"no validated municipalities in {processed} (run workbench validate or batch first)")
+    template = AnalysisParams(municipality=codes[0], processed_dir=str(processed), n_boot=a.n_boot,
+                              workers=a.workers, grace_months=a.grace_months, tau_months=a.tau_months,
+                              tau_long_months=a.tau_long_months)
+    res = pooled_primary(str(processed), codes, template, progress=bar("pooled"))
+    out = summary(res)
+    text = json.dumps(out, indent=2, ensure_ascii=False)
+    if a.out:
+        Path(a.out).write_text(text + "\n", encoding="utf-8")
+    e = out["estimates"]
+    show = lambda d, f="{:.3f}": "—" if d["estimate"] is None else \
+        f"{f.format(d['estimate'])} ({f.format(d['ci_low'])} to {f.format(d['ci_high'])})"  # noqa: E731
+    n = out["municipalities"]
+    print(f"pooled over {n} municipalit{'y' if n == 1 else 'ies'}, {out['eligible']} eligible children, "
+          f"{out['replicates']} replicates ({res.seconds['parts']:.0f} s the parts, {res.seconds['trial']:.0f} s the trial)")
+    print(f"  RD(τ) {show(e['rd_tau'])}; prevented fraction {show(e['prevented_fraction'])}; "
+          f"delay {show(e['delay_months'], '{:.1f}')} months")
+    print(f"  answers: " + ", ".join(f"{k} {v}" for k, v in out["answers"].items()) + f"; verdict {out['verdict']}")
+    warned = sum(1 for m in out["per_municipality"] if m["warnings"])
+    if warned:
+        print(f"  {warned} municipalities with data-quality warnings in their registration design"
+              + (f" (listed in {a.out})" if a.out else " (--out FILE lists them)"))
+    return EXIT_OK
 
 
 def cmd_pseudonymise(a: argparse.Namespace) -> int:
@@ -340,6 +375,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="declare one provider type's registration window wrongly in delivery.yml (to test "
                         "the detection of windows; the truth records which)")
     s.set_defaults(func=cmd_synth)
+    o = sub.add_parser("pooled", help="the primary emulated trial pooled over municipalities (a region, the country)")
+    o.add_argument("--processed", default=str(paths.PROCESSED_DIR), metavar="DIR",
+                   help="validated registries, one folder per municipality (default: %(default)s)")
+    o.add_argument("--municipality", action="append", metavar="CODE",
+                   help="pool these municipalities; repeat for more (default: every one in --processed)")
+    o.add_argument("--n-boot", type=int, default=200, metavar="N", help="bootstrap replicates (default: %(default)s)")
+    o.add_argument("--workers", type=int, default=2, metavar="N",
+                   help="processes for the parts and the replicates (default: %(default)s)")
+    o.add_argument("--grace-months", type=int, default=3, metavar="MONTHS", help="grace period (default: %(default)s)")
+    o.add_argument("--tau-months", type=int, default=36, metavar="MONTHS", help="τ (default: %(default)s)")
+    o.add_argument("--tau-long-months", type=int, default=60, metavar="MONTHS", help="τ_L (default: %(default)s)")
+    o.add_argument("--out", metavar="FILE", help="write the estimates, answers and rounded counts as JSON")
+    o.set_defaults(func=cmd_pooled)
     v = sub.add_parser("validate", help="validate deliveries: exit 0 clean, 1 rows rejected, 2 unreadable")
     v.add_argument("dir", help="one delivery folder, or a folder with one folder per municipality")
     v.add_argument("--processed", default=str(paths.PROCESSED_DIR), metavar="DIR",

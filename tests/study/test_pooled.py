@@ -60,3 +60,18 @@ def test_neighbourhoods_are_the_municipalitys_own_levels(medium, tmp_path):
     for k in ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_diff_months"):
         assert two[k] == pytest.approx(one[k], rel=1e-6), k
     assert np.isclose(two["events_a"], 2 * one["events_a"])
+
+
+def test_the_pooled_command_writes_rounded_counts_and_the_estimates(medium, tmp_path, capsys):
+    from analysis import cli
+    from analysis.report.disclosure import scan_file
+    _, processed = medium
+    out = tmp_path / "pooled.json"
+    assert cli.main(["pooled", "--processed", str(processed), "--n-boot", "20", "--workers", "1", "--out", str(out)]) == 0
+    import json
+    got = json.loads(out.read_text())
+    assert got["municipalities"] == 1 and got["eligible"] % 5 == 0 and got["replicates"] == 20
+    assert got["estimates"]["rd_tau"]["ci_low"] <= got["estimates"]["rd_tau"]["estimate"] <= got["estimates"]["rd_tau"]["ci_high"]
+    assert got["verdict"] and set(got["answers"]) == {"prevents", "delays", "reduces"}
+    assert "pooled over 1 municipality," in capsys.readouterr().out
+    assert not scan_file(out)

@@ -96,7 +96,7 @@ def pooled_primary(processed_dir: str, codes: list[str], template: AnalysisParam
         parts = [_part(q) for q in (progress(params, total=len(codes)) if progress else params)]
     fu = pd.concat([f for f, _, _ in parts], ignore_index=True)
     spec = pd.concat([s for _, s, _ in parts], ignore_index=True)
-    summary = pd.DataFrame({"municipality": codes, "eligible": [len(f) for f, _, _ in parts],
+    table = pd.DataFrame({"municipality": codes, "eligible": [len(f) for f, _, _ in parts],
                             "specialist_episodes": [len(s) for _, s, _ in parts],
                             "warnings": [w for _, _, w in parts]})
     del parts
@@ -105,4 +105,30 @@ def pooled_primary(processed_dir: str, codes: list[str], template: AnalysisParam
     res, _ = run_trial(fu, tp, template.n_boot, template.seed, workers, "pooled", progress,
                        cohort=SimpleNamespace(specialist=spec))
     seconds["trial"] = time.perf_counter() - t - seconds["parts"]
-    return PooledResult(trial=res, parts=summary, seconds=seconds)
+    return PooledResult(trial=res, parts=table, seconds=seconds)
+
+
+def summary(res: PooledResult, threshold: int = 10, round_to: int = 5) -> dict:
+    """What the pooled trial may show outside the secure environment: the estimates with their
+    intervals, the answers and verdict, and counts rounded (per municipality: eligible children,
+    ``<10`` below the threshold) and the data-quality warnings of its design; no row-level data."""
+    from ..report.disclosure import round_count
+    t = res.trial
+
+    def iv(d: dict) -> dict:
+        return {k: (None if d.get(k) is None or d[k] != d[k] else float(d[k])) for k in ("estimate", "ci_low", "ci_high")}
+
+    def count(n) -> int | str:
+        return f"<{threshold}" if n < threshold else int(round_count(n, round_to))
+
+    return {
+        "municipalities": len(res.parts), "eligible": count(t.n_eligible), "replicates": int(t.n_boot_ok),
+        "estimates": {**{k: iv(t.ci[k]) for k in ("cif_a_tau", "cif_b_tau", "rd_tau", "rmst_diff_months") if k in t.ci},
+                      "prevented_fraction": iv(t.prevented_fraction), "delay_months": iv(t.delay_months),
+                      **{k: iv(v) for k, v in t.reduces.items()}},
+        "answers": dict(t.answers), "verdict": t.verdict,
+        "params": {"grace_months": t.params.grace_months, "tau_months": t.params.tau_months,
+                   "tau_long_months": t.params.long_months},
+        "per_municipality": [{"municipality": r.municipality, "eligible": count(r.eligible), "warnings": list(r.warnings)}
+                             for r in res.parts.itertuples()],
+    }
