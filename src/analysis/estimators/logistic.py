@@ -13,6 +13,7 @@ import scipy.linalg
 from ..errors import WorkbenchError
 
 
+EXTRAPOLATE = 0.5   # a full Newton step at least this long (log-odds) is tried doubled too
 CHORD = 0.5   # a kept information matrix is recomputed when a step is more than this share of the last
 
 
@@ -182,11 +183,21 @@ def fit_logistic_factor(D: np.ndarray, level: np.ndarray, n_levels: int, y: np.n
         if (start is None and size > 1e-6) or size > CHORD * last:
             current = None
         last = size
-        for _ in range(30):
+        for halved in range(30):
             new_ll, new_eta = loglik(b + step_b, g + step_g)
             if new_ll >= ll - 1e-12 * abs(new_ll):
                 break
             step_b, step_g = step_b / 2, step_g / 2
+        if halved == 0 and size >= EXTRAPOLATE:
+            # a long full step: a coefficient that separates the outcome (a month group without any
+            # start, say), whose optimum (kept finite by the ridge) Newton approaches by about one unit
+            # of log-odds per step; doubled while the log likelihood still rises
+            for _ in range(5):
+                far_ll, far_eta = loglik(b + 2 * step_b, g + 2 * step_g)
+                if not far_ll > new_ll:
+                    break
+                step_b, step_g, new_ll, new_eta = 2 * step_b, 2 * step_g, far_ll, far_eta
+                current = None
         b, g, eta = b + step_b, g + step_g, new_eta
         if max(np.max(np.abs(step_b)), np.max(np.abs(step_g), initial=0.0)) <= tol \
                 or abs(new_ll - ll) <= 1e-15 * abs(new_ll) or it == steps:
