@@ -1,6 +1,6 @@
 """A national registry on one machine (issue 14, part 3): wall time and peak memory of each stage.
 
-    .venv/bin/python benchmarks/national.py [--scale 1.0] [--keep DIR] [--workers 2]
+    .venv/bin/python benchmarks/national.py [--scale 1.0] [--keep DIR [--reuse]] [--workers 2] [--boot 200]
 
 Stages, each in its own process (its peak resident memory measured by the kernel, ``ru_maxrss``):
 
@@ -8,7 +8,8 @@ Stages, each in its own process (its peak resident memory measured by the kernel
      about 3.4 million children (times ``--scale``), written one municipality at a time;
   2. validation of every delivery into ``processed/`` (``--workers`` processes, municipalities
      split between them);
-  3. cohort construction: every municipality's validated tables read and its cohort built, the
+  3. cohort construction: every municipality's validated tables read (the columns the cohort
+     needs: ``cohort.COHORT_COLUMNS``) and its cohort built, the
      pooled cohort kept in memory (persons, at-risk windows, light-support starts), as the pooled
      national analysis reads it: in one process, then in ``--workers`` processes whose parts are
      gathered through parquet files;
@@ -56,14 +57,14 @@ COHORT = r'''
 import json, resource, sys, time
 import pandas as pd
 from analysis.registry.store import load_quality, load_registry
-from analysis.study.cohort import build_cohort
+from analysis.study.cohort import COHORT_COLUMNS, build_cohort
 from analysis.study.cohort import LIGHT_TYPES_DEFAULT as LIGHT_TYPES
 codes, processed = sys.argv[1].split(","), sys.argv[2]
 parts = {"persons": [], "windows": [], "light": []}
 children = 0
 for code in codes:
     q = load_quality(code, processed)
-    c = build_cohort(load_registry(code, processed), q["registry_start"], q["extract_date"], tuple(LIGHT_TYPES))
+    c = build_cohort(load_registry(code, processed, COHORT_COLUMNS), q["registry_start"], q["extract_date"], tuple(LIGHT_TYPES))
     for k in parts:
         parts[k].append(getattr(c, k).assign(municipality=code))
     children += len(c.persons)
@@ -125,6 +126,7 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--boot", type=int, default=200)
+    ap.add_argument("--reuse", action="store_true", help="with --keep: skip validation when it was done before")
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the registry in this folder")
     a = ap.parse_args(argv)
     tmp = a.keep or Path(tempfile.mkdtemp(prefix="bench-national-"))
@@ -139,13 +141,16 @@ def main(argv=None) -> int:
         print(f"1 synth     : {wall:7.1f} s, peak {peaks['synth']:.2f} GiB (the largest process so far)", flush=True)
     folders = sorted(str(f) for f in raw.iterdir() if f.is_dir())
     size = lambda f: sum(p.stat().st_size for p in Path(f).iterdir())  # noqa: E731
-    shutil.rmtree(processed, ignore_errors=True)
-    wall, outs = parallel(VALIDATE, split(folders, a.workers, size), str(processed))
-    peaks["validate"] = max(o["maxrss_kib"] for o in outs) / gib
-    rows, rej = sum(o["rows"] for o in outs), sum(o["rejected"] for o in outs)
-    print(f"2 validate  : {wall:7.1f} s, {rows:,} rows ({rows / wall:,.0f} rows/s, {rej} rejected), "
-          f"{len(folders)} municipalities on {a.workers} processes, peak {peaks['validate']:.2f} GiB per process",
-          flush=True)
+    if a.reuse and processed.is_dir():
+        print("2 validate  : skipped (--reuse: the validated registries of an earlier run)", flush=True)
+    else:
+        shutil.rmtree(processed, ignore_errors=True)
+        wall, outs = parallel(VALIDATE, split(folders, a.workers, size), str(processed))
+        peaks["validate"] = max(o["maxrss_kib"] for o in outs) / gib
+        rows, rej = sum(o["rows"] for o in outs), sum(o["rejected"] for o in outs)
+        print(f"2 validate  : {wall:7.1f} s, {rows:,} rows ({rows / wall:,.0f} rows/s, {rej} rejected), "
+              f"{len(folders)} municipalities on {a.workers} processes, peak {peaks['validate']:.2f} GiB per process",
+              flush=True)
     codes = [Path(f).name for f in folders]
     wall_c, outs = parallel(COHORT, [codes], str(processed))
     o = outs[0]

@@ -82,3 +82,19 @@ def test_the_registration_design_by_hand(cohort):
     fu = follow_up(eligible(cohort, two), cohort, two)
     assert fu["end"].iloc[0] == day("2016-01-01") - day("2015-09-01")
     assert len(eligible(cohort, base)) == 1                        # without the design: as before
+
+
+def test_the_cohort_from_its_columns_alone_equals_the_cohort_from_whole_tables(medium):
+    """COHORT_COLUMNS names every column build_cohort reads: reading only those gives the same cohort."""
+    import pandas as pd
+    from analysis.registry.store import load_quality, load_registry
+    from analysis.study.cohort import COHORT_COLUMNS, build_cohort
+    _, processed = medium
+    q = load_quality("9902", processed)
+    whole = build_cohort(load_registry("9902", processed), q["registry_start"], q["extract_date"])
+    tables = load_registry("9902", processed, COHORT_COLUMNS)
+    assert len(tables["specialist_episodes"].columns) < len(load_registry("9902", processed)["specialist_episodes"].columns)
+    part = build_cohort(tables, q["registry_start"], q["extract_date"])
+    for k in ("persons", "windows", "light", "screenings", "residence", "specialist"):
+        pd.testing.assert_frame_equal(getattr(whole, k), getattr(part, k))
+    assert whole.flow == part.flow

@@ -38,12 +38,21 @@ def save(result: ValidationResult, base: Path) -> Path:
     return folder
 
 
-def load_registry(code: str, base: Path) -> dict[str, pd.DataFrame]:
-    """The accepted tables of a validated registry."""
+def load_registry(code: str, base: Path, columns: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
+    """The accepted tables of a validated registry (``columns``: per table, only those of its
+    columns that the file has; the other tables whole)."""
     folder = Path(base) / code / "registry"
     if not folder.is_dir():
         raise WorkbenchError(f"no validated registry in {folder}: run `workbench validate` first")
-    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in FORMAT.tables}
+
+    def read(name: str) -> pd.DataFrame:
+        path = folder / f"{name}.parquet"
+        if columns is None or name not in columns:
+            return pd.read_parquet(path)
+        import pyarrow.parquet as pq
+        have = set(pq.read_schema(path).names)
+        return pd.read_parquet(path, columns=[c for c in columns[name] if c in have])
+    return {name: read(name) for name in FORMAT.tables}
 
 
 def registry_sha256(quality: dict) -> str:

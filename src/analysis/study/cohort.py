@@ -20,6 +20,17 @@ DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 LIGHT_TYPES_DEFAULT = ("wijkteam", "cjg", "jgz", "schoolmaatschappelijk_werk", "poh_jeugd",
                        "opvoedondersteuning", "welzijn", "other")
 
+#: the columns :func:`build_cohort` reads from each table (a reader that needs only the cohort, such
+#: as the pooled national analysis, reads only these: ``registry.store.load_registry(columns=)``)
+COHORT_COLUMNS = {
+    "persons": ["person_id", "birth_date", "death_date", "sex", "household_type", "benefit_household"],
+    "residence_periods": ["person_id", "start_date", "end_date", "end_reason", "wijk_code"],
+    "screenings": ["person_id", "screening_date", "sdq_total", "instrument"],
+    "light_support_episodes": ["person_id", "start_date", "end_date", "provider_type"],
+    "specialist_episodes": ["person_id", "start_date", "end_date", "bij_hulpvorm"],
+    "protection_measures": ["person_id", "start_date", "end_date"],
+}
+
 # event codes in the analysis frames
 CENSORED, SPECIALIST, MOVED, DIED = 0, 1, 2, 3
 
