@@ -135,7 +135,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
 def cmd_pooled(a: argparse.Namespace) -> int:
     import json
     from .study.params import AnalysisParams
-    from .study.pooled import pooled_primary, summary
+    from .report.pooled import pooled_summary
+    from .study.pooled import pooled_primary
     processed = Path(a.processed)
     codes = a.municipality or sorted(f.name for f in processed.iterdir() if (f / "quality.json").exists()) \
         if processed.is_dir() else []
@@ -145,7 +146,7 @@ def cmd_pooled(a: argparse.Namespace) -> int:
                               workers=a.workers, grace_months=a.grace_months, tau_months=a.tau_months,
                               tau_long_months=a.tau_long_months)
     res = pooled_primary(str(processed), codes, template, progress=bar("pooled"))
-    out = summary(res)
+    out = pooled_summary(res)
     text = json.dumps(out, indent=2, ensure_ascii=False)
     if a.out:
         Path(a.out).write_text(text + "\n", encoding="utf-8")
