@@ -99,11 +99,37 @@ def test_a_kernel_that_dies_before_the_first_cell_is_retried_once(tmp_path, monk
     def fake(src, out, **kw):
         calls.append(kw["kernel_name"])
         if len(calls) == 1:
+            # what papermill leaves when the kernel dies before its first reply (a port taken by
+            # another kernel): every cell marked "completed", none started
+            nb = nbformat.read(src, as_version=4)
+            for c in nb.cells:
+                c.metadata["papermill"] = {"status": "completed", "start_time": None, "end_time": None,
+                                           "duration": None, "exception": None}
+            nbformat.write(nb, out)
             raise DeadKernelError("Kernel died before replying to kernel_info")
         shutil.copy(src, out)
     monkeypatch.setattr(pm, "execute_notebook", fake)
     out = execute("03_sensitivity", {}, tmp_path, "9908")
     assert out.exists() and calls == ["python3", "python3"]
+
+
+def test_a_kernel_that_dies_after_a_cell_started_is_not_retried(tmp_path, monkeypatch):
+    import papermill as pm
+    from nbclient.exceptions import DeadKernelError
+    from analysis.run.runner import RunFailed
+    calls = []
+
+    def fake(src, out, **kw):
+        calls.append(1)
+        nb = nbformat.read(src, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        code[1].metadata["papermill"] = {"status": "running", "start_time": "2026-12-03T16:00:00"}
+        nbformat.write(nb, out)
+        raise DeadKernelError("Kernel died")
+    monkeypatch.setattr(pm, "execute_notebook", fake)
+    with pytest.raises(RunFailed):
+        execute("03_sensitivity", {}, tmp_path, "9908")
+    assert calls == [1]
 
 
 def test_units_are_checked_before_anything_runs(tmp_path):

@@ -84,10 +84,12 @@ def _failed_cell(nb_path: Path, src: Path | None = None) -> int | None:
 
 
 def _any_cell_ran(nb_path: Path) -> bool:
+    """Whether a code cell started. Not by its status: when the kernel dies before its first reply
+    (two kernels given the same TCP port, say) papermill still writes every cell as "completed",
+    but none has a start time."""
     cells = _cells(nb_path)
     return bool(cells) and any(c.get("execution_count") is not None or
-                               c.get("metadata", {}).get("papermill", {}).get("status") in ("running", "completed",
-                                                                                          "failed")
+                               c.get("metadata", {}).get("papermill", {}).get("start_time") is not None
                                for c in cells if c.cell_type == "code")
 
 
