@@ -1,0 +1,113 @@
+"""Routes through the levels of help: each child's level over time, step-up and step-down.
+
+The levels of the format's ``intervention_level`` (universal … taking over parenting), ranked in
+that order. A child's level at a time is the highest level among its episodes active then
+(light and specialist episodes alike); between episodes it has no help (``NO_HELP``). A *level
+spell* is a stretch of days at one level.
+
+- **step-up** (*opschaling*): from one level of help straight to a higher one;
+- **step-down** (*afschaling*): from one level of help straight to a lower one;
+- **end of help**: to no help; a later start from no help is a (new) start, neither step.
+
+Rates are per 100 child-years *in the level they leave* (the time at risk of leaving it).
+*Herhaald beroep* (CBS): an episode that starts within 5 years after an earlier episode of the
+same child ended, with at least one day between them (an adjoining episode does not count).
+
+Days are numbers (days since 1970); an open episode ends at ``inf``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .cohort import DAYS_PER_YEAR
+
+LEVELS = ("universeel", "selectief", "licht", "intensief", "specialistisch", "intensief_en_specialistisch",
+          "overname_van_opvoeding")
+NO_HELP = "geen_hulp"
+RANK = {level: k for k, level in enumerate(LEVELS)}
+REPEAT_YEARS = 5
+
+
+def level_spells(episodes: pd.DataFrame, until: float | None = None) -> pd.DataFrame:
+    """Each child's level over time: rows ``person_id, start, end, level`` (days, ``end`` exclusive),
+    consecutive spells of a child at different levels, no-help spells between its episodes (not
+    before the first or after the last). ``episodes``: ``person_id, start, end, level`` (a level of
+    ``LEVELS``; episodes without one are left out). ``until``: open episodes end there (default:
+    they stay open, ``inf``)."""
+    e = episodes[episodes["level"].isin(LEVELS)]
+    e = e[e["end"] > e["start"]] if len(e) else e
+    if not len(e):
+        return pd.DataFrame({"person_id": pd.Series(dtype=object), "start": pd.Series(dtype=float),
+                             "end": pd.Series(dtype=float), "level": pd.Series(dtype=object)})
+    pid = e["person_id"].astype(str).to_numpy()
+    start = e["start"].to_numpy(float)
+    end = e["end"].to_numpy(float) if until is None else np.minimum(e["end"].to_numpy(float), until)
+    rank = e["level"].map(RANK).to_numpy(np.int64)
+    # elementary intervals: between consecutive distinct boundaries of a child's episodes
+    bounds = pd.DataFrame({"person_id": np.concatenate([pid, pid]), "t": np.concatenate([start, end])})
+    bounds = bounds.drop_duplicates().sort_values(["person_id", "t"], kind="stable")
+    nxt = bounds.groupby("person_id")["t"].shift(-1)
+    elem = pd.DataFrame({"person_id": bounds["person_id"].to_numpy(), "start": bounds["t"].to_numpy(),
+                         "end": nxt.to_numpy()}).dropna(subset=["end"])
+    elem = elem[np.isfinite(elem["start"])].reset_index(drop=True)
+    elem["k"] = np.arange(len(elem))
+    # the highest level among the child's episodes covering each elementary interval
+    pairs = elem.merge(pd.DataFrame({"person_id": pid, "es": start, "ee": end, "rank": rank}), on="person_id")
+    cover = pairs[(pairs["es"] <= pairs["start"]) & (pairs["ee"] >= pairs["end"])]
+    top = cover.groupby("k")["rank"].max()
+    elem["rank"] = top.reindex(elem["k"]).fillna(-1).astype(int).to_numpy()
+    # join neighbours at the same level (and no-help gaps into one)
+    prev_pid = elem["person_id"].shift(1)
+    new = (elem["person_id"] != prev_pid) | (elem["rank"] != elem["rank"].shift(1))
+    elem["spell"] = new.cumsum()
+    spells = elem.groupby("spell").agg(person_id=("person_id", "first"), start=("start", "min"),
+                                       end=("end", "max"), rank=("rank", "first")).reset_index(drop=True)
+    spells["level"] = np.where(spells["rank"] >= 0, np.array(LEVELS, dtype=object)[np.maximum(spells["rank"], 0)],
+                               NO_HELP)
+    return spells.drop(columns="rank")
+
+
+def transitions(spells: pd.DataFrame) -> pd.DataFrame:
+    """Consecutive spells of a child: ``person_id, day, from_level, to_level, kind`` with kind
+    ``step_up``, ``step_down``, ``end`` (to no help) or ``start`` (from no help)."""
+    s = spells.sort_values(["person_id", "start"], kind="stable")
+    same = s["person_id"].to_numpy()[1:] == s["person_id"].to_numpy()[:-1]
+    frm, to = s["level"].to_numpy()[:-1][same], s["level"].to_numpy()[1:][same]
+    day = s["start"].to_numpy()[1:][same]
+    r_from = np.array([RANK.get(x, -1) for x in frm], dtype=int)
+    r_to = np.array([RANK.get(x, -1) for x in to], dtype=int)
+    kind = np.select([r_to < 0, r_from < 0, r_to > r_from], ["end", "start", "step_up"], "step_down")
+    return pd.DataFrame({"person_id": s["person_id"].to_numpy()[1:][same], "day": day, "from_level": frm,
+                         "to_level": to, "kind": kind})
+
+
+def step_rates(spells: pd.DataFrame) -> pd.DataFrame:
+    """Per level of help: child-years in it, step-ups and step-downs out of it, each per 100
+    child-years in the level (open spells count until they end; give ``level_spells`` an ``until``)."""
+    help_ = spells[spells["level"] != NO_HELP]
+    years = ((help_["end"] - help_["start"]) / DAYS_PER_YEAR).groupby(help_["level"]).sum()
+    tr = transitions(spells)
+    ups = tr[tr["kind"] == "step_up"].groupby("from_level").size()
+    downs = tr[tr["kind"] == "step_down"].groupby("from_level").size()
+    levels = [lv for lv in LEVELS if lv in years.index]
+    out = pd.DataFrame({"level": levels, "child_years": years.reindex(levels).to_numpy(float),
+                        "step_ups": ups.reindex(levels, fill_value=0).to_numpy(int),
+                        "step_downs": downs.reindex(levels, fill_value=0).to_numpy(int)})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["step_up_per_100_child_years"] = 100 * out["step_ups"] / out["child_years"]
+        out["step_down_per_100_child_years"] = 100 * out["step_downs"] / out["child_years"]
+    return out
+
+
+def repeat_use(episodes: pd.DataFrame, years: float = REPEAT_YEARS) -> pd.Series:
+    """Per episode (the frame's index): whether it is *herhaald beroep* — it starts at least one day
+    after, and within ``years`` years of, the end of an earlier episode of the same child."""
+    e = episodes[["person_id", "start", "end"]].copy()
+    e["i"] = np.arange(len(e))
+    pairs = e.merge(e, on="person_id", suffixes=("", "_prev"))
+    gap = pairs["start"] - pairs["end_prev"]
+    hit = (pairs["i_prev"] != pairs["i"]) & (gap >= 1) & (gap <= years * DAYS_PER_YEAR)
+    repeat = np.zeros(len(e), bool)
+    repeat[pairs.loc[hit, "i"].to_numpy()] = True
+    return pd.Series(repeat, index=episodes.index, name="repeat_use")

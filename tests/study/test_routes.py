@@ -1,0 +1,57 @@
+"""Routes through the levels of help, on episodes whose answers are counted by hand."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.study.cohort import DAYS_PER_YEAR
+from analysis.study.routes import NO_HELP, level_spells, repeat_use, step_rates, transitions
+
+
+def _episodes():
+    inf = np.inf
+    return pd.DataFrame([
+        # child A: light 0–100; specialist 50–200 on top (step-up at 50); light again 150–300
+        # (step-down at 200 to light); a gap 300–400; intensive 400–open
+        ("A", 0, 100, "licht"), ("A", 50, 200, "specialistisch"), ("A", 150, 300, "licht"), ("A", 400, inf, "intensief"),
+        # child B: selective 10–40, adjoining light 40–90 (step-up at 40), an episode without a level
+        ("B", 10, 40, "selectief"), ("B", 40, 90, "licht"), ("B", 95, 120, None),
+        # child C: specialist 0–30, then universal 30–60 (step-down at 30)
+        ("C", 0, 30, "specialistisch"), ("C", 30, 60, "universeel"),
+    ], columns=["person_id", "start", "end", "level"])
+
+
+def test_the_level_over_time_is_the_highest_active_level_with_no_help_between_episodes():
+    s = level_spells(_episodes(), until=500)
+    got = [tuple(r) for r in s[["person_id", "start", "end", "level"]].itertuples(index=False)]
+    assert got == [("A", 0, 50, "licht"), ("A", 50, 200, "specialistisch"), ("A", 200, 300, "licht"),
+                   ("A", 300, 400, NO_HELP), ("A", 400, 500, "intensief"),
+                   ("B", 10, 40, "selectief"), ("B", 40, 90, "licht"),
+                   ("C", 0, 30, "specialistisch"), ("C", 30, 60, "universeel")]
+    assert np.isinf(level_spells(_episodes())["end"]).sum() == 1      # without until: A's last stays open
+
+
+def test_step_ups_step_downs_and_their_rates_per_100_child_years_in_the_level():
+    s = level_spells(_episodes(), until=500)
+    tr = transitions(s)
+    assert list(tr["kind"]) == ["step_up", "step_down", "end", "start", "step_up", "step_down"]
+    rates = step_rates(s).set_index("level")
+    # light: A 0–50 and 200–300, B 40–90 = 200 days; one step-up (A at 50) and no step-down
+    assert rates.loc["licht", "child_years"] == pytest.approx(200 / DAYS_PER_YEAR)
+    assert (rates.loc["licht", "step_ups"], rates.loc["licht", "step_downs"]) == (1, 0)
+    assert rates.loc["licht", "step_up_per_100_child_years"] == pytest.approx(100 / (200 / DAYS_PER_YEAR))
+    # specialist: A 50–200, C 0–30 = 180 days; two step-downs (A to light, C to universal)
+    assert rates.loc["specialistisch", "child_years"] == pytest.approx(180 / DAYS_PER_YEAR)
+    assert (rates.loc["specialistisch", "step_ups"], rates.loc["specialistisch", "step_downs"]) == (0, 2)
+    assert rates.loc["selectief", "step_ups"] == 1 and "overname_van_opvoeding" not in rates.index
+
+
+def test_repeat_use_needs_a_day_between_and_at_most_five_years():
+    e = pd.DataFrame([("A", 0, 100), ("A", 100, 150),          # adjoining: not a repeat
+                      ("A", 151 + 5 * DAYS_PER_YEAR, 2000 + 5 * DAYS_PER_YEAR),   # 5 years and a day after 150 ended
+                      ("B", 0, 10), ("B", 11, 20),              # one day between: a repeat
+                      ("C", 0, 10)], columns=["person_id", "start", "end"])
+    assert repeat_use(e).tolist() == [False, False, False, False, True, False]
+    e.loc[2, "start"] = 150 + 5 * DAYS_PER_YEAR - 1               # within five years of 150
+    assert repeat_use(e).tolist() == [False, False, True, False, True, False]
