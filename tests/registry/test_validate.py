@@ -18,7 +18,7 @@ def test_clean_delivery_is_accepted_whole(tiny):
     assert res.n_rejected == 0
     assert {n: t.rows_in for n, t in res.tables.items()} == {
         "persons": 3, "residence_periods": 3, "screenings": 2, "light_support_episodes": 2,
-        "specialist_episodes": 2, "protection_measures": 0}
+        "specialist_episodes": 2, "protection_measures": 0, "requests": 0}
     spec = res.tables["specialist_episodes"].accepted
     assert spec["bij_hulpvorm"].tolist() == ["02", "11"]           # codes stay strings
     assert spec["end_date"].isna().sum() == 1                         # open episode kept

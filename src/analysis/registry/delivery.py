@@ -50,9 +50,10 @@ def load_delivery(folder: Path, mapping: Mapping) -> dict:
         out[key] = value
     if "registration_windows" in raw:
         out["registration_windows"] = parse_windows(raw["registration_windows"], where, out)
-    if int(out.get("format_version", FORMAT.version)) != FORMAT.version:
+    if not FORMAT.reads(out.get("format_version", FORMAT.version)):
         raise RegistryError(f"format_version {out['format_version']} is not supported (this is version "
-                            f"{FORMAT.version})", file=where, column="format_version")
+                            f"{FORMAT.version}, which reads {', '.join(FORMAT.accepts)})", file=where,
+                            column="format_version")
     return out
 
 

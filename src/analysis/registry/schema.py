@@ -50,12 +50,17 @@ class Table:
 
 @dataclass(frozen=True)
 class Format:
-    version: int
+    version: str
     name: dict[str, str]
     delivery: dict
     tables: dict[str, Table]
     rules: dict[str, dict[str, str]]
     codes: dict[str, dict[str, dict[str, str]]] = field(repr=False)
+    accepts: tuple[str, ...] = ()          # the delivery versions this format reads
+
+    def reads(self, version) -> bool:
+        """Whether a delivery of ``version`` (``format_version`` in delivery.yml) is read."""
+        return str(version).strip() in (self.accepts or (str(self.version),))
 
     def code_values(self, code_list: str) -> set[str]:
         return set(self.codes[code_list])
@@ -83,7 +88,7 @@ def load_format(text: str | None = None) -> Format:
         for name, t in raw["tables"].items()
     }
     codes = {k: {str(c): v for c, v in vals.items()} for k, vals in raw["codes"].items()}
-    fmt = Format(version=raw["version"], name=raw["name"], delivery=raw["delivery"],
+    fmt = Format(version=str(raw["version"]), accepts=tuple(str(v) for v in raw.get("accepts", ())), name=raw["name"], delivery=raw["delivery"],
                  tables=tables, rules=raw["rules"], codes=codes)
     _check(fmt)
     return fmt

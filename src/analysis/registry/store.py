@@ -47,6 +47,8 @@ def load_registry(code: str, base: Path, columns: dict[str, list[str]] | None = 
 
     def read(name: str) -> pd.DataFrame:
         path = folder / f"{name}.parquet"
+        if not path.exists() and not FORMAT.tables[name].required:   # validated before the table existed
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in FORMAT.tables[name].columns})
         if columns is None or name not in columns:
             return pd.read_parquet(path)
         import pyarrow.parquet as pq

@@ -25,7 +25,7 @@ from .schema import FORMAT, Format, Table
 MASK = "*********"
 _BOOL = {"1": "1", "0": "0", "ja": "1", "nee": "0", "true": "1", "false": "0", "j": "1", "n": "0"}
 _END_REASON = ("end_reason_bij", "end_reason")
-_START = ("start_date", "screening_date")
+_START = ("start_date", "screening_date", "request_date")
 
 
 @dataclass
@@ -281,6 +281,14 @@ def _check_rules(df, dates, table: Table, delivery: dict, births: pd.Series | No
         if start is not None and "age_impossible" in rules and table.max_age_years:
             age = (start - birth).dt.days / 365.25
             probs.add((age >= table.max_age_years).fillna(False), "age_impossible", start_col)
+    if "outcome_before_request" in rules and "outcome_date" in dates and start is not None:
+        probs.add((dates["outcome_date"] < start).fillna(False), "outcome_before_request", "outcome_date")
+    if "outcome_without_date" in rules and "outcome_date" in dates:
+        ended = df["outcome"].isin(["started", "withdrawn", "referred_elsewhere"])
+        probs.add((ended & dates["outcome_date"].isna()).to_numpy(), "outcome_without_date", "outcome_date")
+    if "waiting_with_outcome_date" in rules and "outcome_date" in dates:
+        probs.add(((df["outcome"] == "waiting") & dates["outcome_date"].notna()).to_numpy(),
+                  "waiting_with_outcome_date", "outcome_date")
     if "residence_overlap" in rules and start is not None and end is not None:
         order = np.lexsort((start.to_numpy(), df["person_id"].to_numpy()))
         pid = df["person_id"].to_numpy()[order]

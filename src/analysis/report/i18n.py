@@ -626,6 +626,7 @@ TABLES = {
     "light_support_episodes": {"nl": "lichte ondersteuning", "en": "light support"},
     "specialist_episodes": {"nl": "specialistische jeugdhulp", "en": "specialist youth care"},
     "protection_measures": {"nl": "jeugdbeschermingsmaatregelen", "en": "child protection measures"},
+    "requests": {"nl": "aanmeldingen", "en": "requests"},
 }
 assert set(TABLES) == set(FORMAT.tables), "every table of the format needs a short name here"
 
