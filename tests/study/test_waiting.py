@@ -48,3 +48,25 @@ def test_no_median_when_fewer_than_half_start_and_bad_input_is_refused():
         from_requests(r.assign(outcome_day=-5.0, outcome="started"), extract_day=50)
     with pytest.raises(ValueError, match="without an outcome date"):
         from_requests(r.assign(outcome="started"), extract_day=50)
+
+
+def test_the_registry_gives_requests_where_delivered_and_started_episodes_otherwise():
+    from analysis.study.waiting import by_group, request_frame
+    light = pd.DataFrame({"person_id": ["a", "b", "c"], "provider_type": ["wijkteam", "wijkteam", "cjg"],
+                          "intervention_level": ["licht", "licht", None],
+                          "request_date": pd.to_datetime(["2020-01-01", None, "2021-03-01"]),
+                          "start_date": pd.to_datetime(["2020-01-15", "2020-02-01", "2021-03-29"])})
+    spec = pd.DataFrame({"person_id": ["d"], "intervention_level": ["specialistisch"],
+                         "request_date": pd.to_datetime(["2020-06-01"]), "start_date": pd.to_datetime(["2020-09-01"])})
+    frame, conditional = request_frame({"light_support_episodes": light, "specialist_episodes": spec,
+                                        "requests": pd.DataFrame()}, "2024-12-31")
+    assert conditional and len(frame) == 3                           # b has no request date
+    assert sorted(frame["outcome_day"] - frame["request_day"]) == [14, 28, 92]
+    groups = by_group(frame, extract_day=0, conditional=conditional, by="provider_type")
+    assert set(groups) == {"wijkteam", "cjg", "specialist"} and all(g.conditional for g in groups.values())
+    assert groups["specialist"].median_days["estimate"] == 92
+    req = pd.DataFrame({"request_date": pd.to_datetime(["2020-01-01", "2020-01-01"]), "outcome": ["started", "waiting"],
+                        "outcome_date": pd.to_datetime(["2020-01-10", None]), "provider_type": ["wijkteam", "wijkteam"],
+                        "intervention_level": ["licht", "licht"]})
+    frame, conditional = request_frame({"requests": req, "light_support_episodes": light}, "2024-12-31")
+    assert not conditional and list(frame["outcome"]) == ["started", "waiting"]

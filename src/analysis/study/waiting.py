@@ -100,3 +100,46 @@ def from_episodes(episodes: pd.DataFrame, norm_days: int = NORM_DAYS) -> Waiting
     df = pd.DataFrame({"days": e["start_day"].to_numpy(float) - e["request_day"].to_numpy(float),
                        "event": STARTED})
     return summarise(df, norm_days, conditional=True)
+
+
+def _days(s: pd.Series) -> np.ndarray:
+    return ((pd.to_datetime(s) - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype=float, na_value=np.nan)
+
+
+def request_frame(tables: dict[str, pd.DataFrame], extract_date) -> tuple[pd.DataFrame, bool]:
+    """One row per request (``request_day``, ``outcome``, ``outcome_day``, ``provider_type``,
+    ``level``, ``year``) and whether it is conditional on starting: the ``requests`` table where
+    the delivery has one; otherwise the started episodes (light and specialist) with a request date."""
+    req = tables.get("requests")
+    if req is not None and len(req):
+        return pd.DataFrame({"request_day": _days(req["request_date"]), "outcome": req["outcome"].astype(str).to_numpy(),
+                             "outcome_day": _days(req["outcome_date"]),
+                             "provider_type": req["provider_type"].fillna("").astype(str).to_numpy(),
+                             "level": req["intervention_level"].fillna("").astype(str).to_numpy(),
+                             "year": pd.to_datetime(req["request_date"]).dt.year.to_numpy()}), False
+    parts = []
+    for name, ptype in (("light_support_episodes", None), ("specialist_episodes", "specialist")):
+        e = tables.get(name)
+        if e is None or not len(e) or "request_date" not in e:
+            continue
+        e = e[e["request_date"].notna()]
+        parts.append(pd.DataFrame({"request_day": _days(e["request_date"]), "outcome": "started",
+                                   "outcome_day": _days(e["start_date"]),
+                                   "provider_type": e["provider_type"].astype(str).to_numpy() if ptype is None else ptype,
+                                   "level": e["intervention_level"].fillna("").astype(str).to_numpy()
+                                   if "intervention_level" in e else "",
+                                   "year": pd.to_datetime(e["request_date"]).dt.year.to_numpy()}))
+    cols = ["request_day", "outcome", "outcome_day", "provider_type", "level", "year"]
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)), True
+
+
+def by_group(frame: pd.DataFrame, extract_day: float, conditional: bool, by: str,
+             norm_days: int = NORM_DAYS) -> dict:
+    """:func:`from_requests` per value of ``by`` (``provider_type``, ``level``, ``year``)."""
+    out = {}
+    for key, part in frame.groupby(by, sort=True):
+        if not len(part):
+            continue
+        w = from_requests(part, extract_day, norm_days)
+        out[key] = WaitingTimes(**{**w.__dict__, "conditional": conditional})
+    return out
