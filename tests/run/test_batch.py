@@ -33,6 +33,14 @@ def test_a_broken_municipality_fails_alone_and_is_named(first_run, region, capsy
         assert len(prov["git_commit"] or "") in (0, 40) and prov["seed"] == 20261123
         assert prov["parameters"]["n_boot"] == 20 and "pandas" in prov["packages"]
         assert set(prov["input_files_sha256"]) >= {"persons", "delivery.yml"}   # by role, not by file name
+        # routes and waiting times: the synthetic episodes carry levels and request dates (no requests
+        # table: the waits are those of started episodes, conditional on starting)
+        w = results["waiting"]
+        assert w["conditional_on_starting"] is True and w["norm_days"] == 28
+        for k in ("median_days", "share_started_within_norm"):
+            assert w[k]["ci_low"] <= w[k]["estimate"] <= w[k]["ci_high"], k
+        up = results["routes"]["step_up_per_100_child_years"]
+        assert 0 < up["ci_low"] < up["estimate"] < up["ci_high"]
 
 
 @pytest.mark.slow

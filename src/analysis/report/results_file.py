@@ -99,9 +99,11 @@ def _advice_block(pl, p) -> dict | None:
             "registers_now": {r.provider_type: bool(r.registers_now) for r in pl.types.itertuples()}}
 
 
-def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = None, planning=None) -> dict:
+def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = None, planning=None,
+                 routes=None) -> dict:
     """The protocol's results.json: aggregate numbers only, counts after disclosure control;
-    ``planning``: the registration advice (:mod:`analysis.synth.planning`), where computed."""
+    ``planning``: the registration advice (:mod:`analysis.synth.planning`), where computed;
+    ``routes``: routes and waiting times (:func:`analysis.study.results.routes_waiting`)."""
     p, t = pr.params, pr.primary
     hr = lambda c: c.get("hr") if "hr" in c else {"error": c.get("error")}  # noqa: E731
     out = {
@@ -146,4 +148,22 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
                                    "verdict": v.verdict}
                                   if isinstance(v, TrialResult) else v) for k, v in sens["trials"].items()}
         out["sensitivity"]["cox_lag_days"] = {str(k): hr(v) for k, v in sens["cox_lag"].items()}
+    if routes is not None:
+        out.update(_routes_blocks(routes, p))
     return _rounded(out)
+
+
+def _routes_blocks(r, p) -> dict:
+    """``waiting`` and ``routes``: medians and shares with intervals, rates per 100 child-years, the
+    number of requests after disclosure control."""
+    w = r.waiting
+    waiting = None if w is None else {
+        "median_days": w.median_days, "share_started_within_norm": w.share_started_within_norm,
+        "norm_days": w.norm_days, "conditional_on_starting": w.conditional,
+        "share_started_within_weeks": {str(d // 7): w.share_within[d] for d in (28, 56, 84)},
+        "n_requests": _protect_flow({"n": w.n_requests}, p)["n"]}
+    levels = {row["level"]: {"step_up_per_100_child_years": row["step_up_per_100_child_years"],
+                             "step_down_per_100_child_years": row["step_down_per_100_child_years"]}
+              for row in r.step_rates.to_dict("records")}
+    return {"waiting": waiting, "routes": {"step_up_per_100_child_years": r.step_up, "by_level": levels,
+                                           "repeat_use_share": r.repeat_share}}

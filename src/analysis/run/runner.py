@@ -296,7 +296,7 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
     from ..registry.store import save
     from ..registry.validate import validate_delivery
     from ..report.results_file import results_json
-    from ..study.results import primary_analysis, sensitivity_analysis
+    from ..study.results import primary_analysis, routes_waiting, sensitivity_analysis
     from ..synth.planning import registration_planning
     (u.folder / "results.json").unlink(missing_ok=True)    # a failed rerun never leaves old results
     result = validate_delivery(Path(u.raw), progress=bar(f"validate {u.code}") if in_parent else None)
@@ -320,7 +320,7 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
     _execute_all(u, ap)
     try:
         out = results_json(primary_analysis(ap), sensitivity_analysis(ap), result.quality(),
-                           planning=registration_planning(ap))
+                           planning=registration_planning(ap), routes=routes_waiting(ap))
         out["provenance"] = provenance(input_roles(Path(u.raw), inputs), ap.analysis_key(), ap.seed)
         io.write_json(u.folder / "results.json", out)
     except Exception as exc:

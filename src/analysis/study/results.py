@@ -449,3 +449,54 @@ def sensitivity_analysis(p: AnalysisParams, progress=None) -> dict:
             out["cox_lag"][lag] = secondary_cox(cohort_all, lag)[0]
         return out
     return _cached(p, "sensitivity", compute)
+
+
+@dataclass(frozen=True)
+class RoutesWaiting:
+    """Routes through the levels of help and waiting times (issue 15): what results.json reports."""
+
+    waiting: object            # waiting.WaitingTimes, or None without any request date
+    step_rates: pd.DataFrame   # per level: child-years, step-ups, step-downs, rates per 100 child-years
+    step_up: dict              # all levels: {estimate, ci_low, ci_high} per 100 child-years in help
+    repeat_share: float | None  # episodes that are herhaald beroep (CBS), share of all
+
+
+def _poisson_rate(events: int, years: float) -> dict:
+    """A rate per 100 child-years with the exact (Garwood) 95 % interval."""
+    from scipy.special import gammaincinv
+    if years <= 0:
+        return {"estimate": None, "ci_low": None, "ci_high": None}
+    lo = gammaincinv(events, 0.025) if events > 0 else 0.0
+    hi = gammaincinv(events + 1, 0.975)
+    return {"estimate": 100 * events / years, "ci_low": 100 * lo / years, "ci_high": 100 * hi / years}
+
+
+def routes_waiting(p: AnalysisParams) -> RoutesWaiting:
+    """Levels over time, step-up and step-down rates, repeat use, and waiting times, cached."""
+    from . import routes, waiting
+
+    def compute(quality, sha):
+        tables, cohort_all = _load(p, quality)
+        extract = cohort_all.extract
+        eps = []
+        for name in ("light_support_episodes", "specialist_episodes"):
+            e = tables.get(name)
+            if e is None or not len(e) or "intervention_level" not in e:
+                continue
+            eps.append(pd.DataFrame({"person_id": e["person_id"].astype(str).to_numpy(),
+                                     "start": ((e["start_date"] - pd.Timestamp("1970-01-01")).dt.days).to_numpy(float),
+                                     "end": ((e["end_date"] - pd.Timestamp("1970-01-01")).dt.days).to_numpy(float, na_value=np.inf),
+                                     "level": e["intervention_level"].astype(object).where(e["intervention_level"].notna(), None)}))
+        episodes = pd.concat(eps, ignore_index=True) if eps else pd.DataFrame(columns=["person_id", "start", "end", "level"])
+        spells = routes.level_spells(episodes, until=extract + 1)
+        rates = routes.step_rates(spells)
+        step_up = _poisson_rate(int(rates["step_ups"].sum()), float(rates["child_years"].sum()))
+        repeat = routes.repeat_use(episodes) if len(episodes) else pd.Series(dtype=bool)
+        frame, conditional = waiting.request_frame(tables, quality["extract_date"])
+        wt = None
+        if len(frame):
+            wt = waiting.from_requests(frame, float(extract) + 1)
+            wt = waiting.WaitingTimes(**{**wt.__dict__, "conditional": conditional})
+        return RoutesWaiting(waiting=wt, step_rates=rates, step_up=step_up,
+                             repeat_share=float(repeat.mean()) if len(repeat) else None)
+    return _cached(p, "routes_waiting", compute)
