@@ -55,3 +55,18 @@ def test_repeat_use_needs_a_day_between_and_at_most_five_years():
     assert repeat_use(e).tolist() == [False, False, False, False, True, False]
     e.loc[2, "start"] = 150 + 5 * DAYS_PER_YEAR - 1               # within five years of 150
     assert repeat_use(e).tolist() == [False, False, True, False, True, False]
+
+
+def test_occupation_after_the_first_light_support_by_hand():
+    from analysis.study.routes import occupation_after
+    spells = pd.DataFrame([("A", 0, 50, "licht"), ("A", 50, 200, "specialistisch"),
+                           ("B", 10, 40, "licht"), ("C", 0, 20, "licht")],
+                          columns=["person_id", "start", "end", "level"])
+    # A from 0 to 300: light, specialist from 50, no help from 200; B from 10 to 100: light, no help
+    # from 40 (30 after its anchor); C has no anchor: left out
+    fit = occupation_after(spells, pd.Series({"A": 0.0, "B": 10.0}), pd.Series({"A": 300.0, "B": 100.0}))
+    p = fit.pstate
+    assert list(p.index) == [30, 50, 90, 200, 300]
+    assert p.loc[30, "licht"] == pytest.approx(0.5) and p.loc[30, NO_HELP] == pytest.approx(0.5)
+    assert p.loc[50, "specialistisch"] == pytest.approx(0.5) and p.loc[50, "licht"] == pytest.approx(0.0)
+    assert p.loc[200, NO_HELP] == pytest.approx(1.0)

@@ -111,3 +111,35 @@ def repeat_use(episodes: pd.DataFrame, years: float = REPEAT_YEARS) -> pd.Series
     repeat = np.zeros(len(e), bool)
     repeat[pairs.loc[hit, "i"].to_numpy()] = True
     return pd.Series(repeat, index=episodes.index, name="repeat_use")
+
+
+def occupation_after(spells: pd.DataFrame, anchor: pd.Series, follow_end: pd.Series):
+    """The share of children in each level (and without help) over time since an anchor (their
+    first light support, their first signal): the multi-state Aalen–Johansen estimator
+    (:func:`analysis.estimators.multistate.aalen_johansen_multistate`) on each child's level spells
+    from its anchor to the end of its follow-up (moving out, the extract: censored there).
+
+    ``anchor`` and ``follow_end``: days per ``person_id`` (children without an anchor are left out).
+    After a child's last spell it has no help until the end of its follow-up."""
+    from ..estimators.multistate import aalen_johansen_multistate
+    s = spells[spells["person_id"].isin(anchor.index)].sort_values(["person_id", "start"], kind="stable")
+    f = follow_end.reindex(s["person_id"]).to_numpy(float)
+    last = s.groupby("person_id")["end"].transform("max").to_numpy(float)
+    tail = s[(s["end"].to_numpy(float) == last) & (last < f)].drop_duplicates("person_id")
+    tail = pd.DataFrame({"person_id": tail["person_id"].to_numpy(), "start": tail["end"].to_numpy(float),
+                         "end": follow_end.reindex(tail["person_id"]).to_numpy(float), "level": NO_HELP})
+    s = pd.concat([s[["person_id", "start", "end", "level"]], tail], ignore_index=True)
+    s = s.sort_values(["person_id", "start"], kind="stable").reset_index(drop=True)
+    a = anchor.reindex(s["person_id"]).to_numpy(float)
+    f = follow_end.reindex(s["person_id"]).to_numpy(float)
+    start = np.maximum(s["start"].to_numpy(float), a)
+    stop = np.minimum(s["end"].to_numpy(float), f)
+    same_next = s["person_id"].shift(-1).to_numpy() == s["person_id"].to_numpy()
+    nxt = s["level"].shift(-1).to_numpy()
+    moves = same_next & (s["end"].to_numpy(float) < f)
+    rows = pd.DataFrame({"id": s["person_id"].to_numpy(), "start": start - a, "stop": stop - a,
+                         "from": s["level"].to_numpy(), "to": np.where(moves, nxt, s["level"].to_numpy())})
+    rows = rows[rows["stop"] > rows["start"]]
+    states = [lv for lv in (NO_HELP, *LEVELS) if lv in set(rows["from"]) | set(rows["to"])]
+    return aalen_johansen_multistate(rows, id="id", start="start", stop="stop", from_state="from", to_state="to",
+                                     states=states)
