@@ -70,3 +70,24 @@ def test_occupation_after_the_first_light_support_by_hand():
     assert p.loc[30, "licht"] == pytest.approx(0.5) and p.loc[30, NO_HELP] == pytest.approx(0.5)
     assert p.loc[50, "specialistisch"] == pytest.approx(0.5) and p.loc[50, "licht"] == pytest.approx(0.0)
     assert p.loc[200, NO_HELP] == pytest.approx(1.0)
+
+
+def test_step_rates_by_year_and_age_group_split_the_child_years_and_place_each_step_in_its_group():
+    from analysis.study.routes import step_rates_by
+    d = lambda s: float((pd.Timestamp(s) - pd.Timestamp(0)).days)   # noqa: E731
+    spells = pd.DataFrame([("A", d("2019-12-01"), d("2020-01-31"), "licht"), ("A", d("2020-01-31"), d("2020-03-01"), "specialistisch")],
+                          columns=["person_id", "start", "end", "level"])
+    by_year = step_rates_by(spells, "year").set_index(["group", "level"])
+    assert by_year.loc[("2019", "licht"), "child_years"] == pytest.approx(31 / DAYS_PER_YEAR)     # December
+    assert by_year.loc[("2020", "licht"), "child_years"] == pytest.approx(30 / DAYS_PER_YEAR)     # 1–30 January
+    assert by_year.loc[("2020", "licht"), "step_ups"] == 1 and by_year.loc[("2019", "licht"), "step_ups"] == 0
+    # born 2008-02-15: 12 on 15 February, in the specialist spell; the step-up (31 January) falls in 4–11
+    birth = pd.Series({"A": d("2008-02-15")})
+    by_age = step_rates_by(spells, "age_group", birth=birth).set_index(["group", "level"])
+    assert by_age["step_ups"].sum() == 1 and by_age.loc[("4-11", "licht"), "step_ups"] == 1
+    assert by_age.loc[("4-11", "licht"), "child_years"] == pytest.approx(61 / DAYS_PER_YEAR)
+    assert by_age.loc[("4-11", "specialistisch"), "child_years"] + by_age.loc[("12-17", "specialistisch"), "child_years"] \
+        == pytest.approx(30 / DAYS_PER_YEAR)
+    # born 2008-01-31: the step-up on the 12th birthday belongs to the group the child leaves (4–11)
+    by_age = step_rates_by(spells, "age_group", birth=pd.Series({"A": d("2008-01-31")})).set_index(["group", "level"])
+    assert by_age.loc[("4-11", "licht"), "step_ups"] == 1

@@ -143,3 +143,54 @@ def occupation_after(spells: pd.DataFrame, anchor: pd.Series, follow_end: pd.Ser
     states = [lv for lv in (NO_HELP, *LEVELS) if lv in set(rows["from"]) | set(rows["to"])]
     return aalen_johansen_multistate(rows, id="id", start="start", stop="stop", from_state="from", to_state="to",
                                      states=states)
+
+
+AGE_GROUPS = (0, 4, 12, 18, 23)     # years: 0–3, 4–11, 12–17, 18–22
+
+
+def step_rates_by(spells: pd.DataFrame, by: str, birth: pd.Series | None = None,
+                  age_edges: tuple = AGE_GROUPS) -> pd.DataFrame:
+    """:func:`step_rates` per calendar year (``by="year"``) or age group (``by="age_group"``, with
+    ``birth``: days per ``person_id``): the child-years in each level split at the group boundaries,
+    each transition counted in the group of the time it ends (the half day before its day: a step on
+    a birthday or on 1 January belongs to the group the child leaves). Columns ``group, level, child_years,
+    step_ups, step_downs`` and the two rates; rows without child-years left out."""
+    help_ = spells[spells["level"] != NO_HELP]
+    s0, s1 = help_["start"].to_numpy(float), help_["end"].to_numpy(float)
+    tr = transitions(spells)
+    if by == "year":
+        first, last = pd.Timestamp(0) + pd.to_timedelta(np.nanmin(s0), "D"), \
+            pd.Timestamp(0) + pd.to_timedelta(np.nanmax(np.where(np.isfinite(s1), s1, s0)), "D")
+        years = range(first.year, last.year + 1)
+        edges = {str(y): ((pd.Timestamp(f"{y}-01-01") - pd.Timestamp(0)).days,
+                          (pd.Timestamp(f"{y + 1}-01-01") - pd.Timestamp(0)).days) for y in years}
+        lo_of = {g: np.full(len(help_), e[0], float) for g, e in edges.items()}
+        hi_of = {g: np.full(len(help_), e[1], float) for g, e in edges.items()}
+        tr_group = pd.to_datetime(tr["day"] - 0.5, unit="D").dt.year.astype(str).to_numpy()
+    elif by == "age_group":
+        if birth is None:
+            raise ValueError("age groups need the children's birth days")
+        b = birth.reindex(help_["person_id"]).to_numpy(float)
+        names = [f"{a}-{z - 1}" for a, z in zip(age_edges[:-1], age_edges[1:])]
+        lo_of = {g: b + a * DAYS_PER_YEAR for g, a in zip(names, age_edges[:-1])}
+        hi_of = {g: b + z * DAYS_PER_YEAR for g, z in zip(names, age_edges[1:])}
+        age = (tr["day"].to_numpy(float) - 0.5 - birth.reindex(tr["person_id"]).to_numpy(float)) / DAYS_PER_YEAR
+        idx = np.searchsorted(np.asarray(age_edges, float), age, side="right") - 1
+        tr_group = np.where((idx >= 0) & (idx < len(names)), np.array(names + [""])[np.clip(idx, 0, len(names))], "")
+    else:
+        raise ValueError(f"by must be 'year' or 'age_group', got {by!r}")
+    rows = []
+    for g in lo_of:
+        days = np.clip(np.minimum(s1, hi_of[g]) - np.maximum(s0, lo_of[g]), 0, None)
+        years_in = pd.Series(days / DAYS_PER_YEAR).groupby(help_["level"].to_numpy()).sum()
+        t = tr[tr_group == g]
+        for level in LEVELS:
+            cy = float(years_in.get(level, 0.0))
+            if cy <= 0:
+                continue
+            ups = int(((t["kind"] == "step_up") & (t["from_level"] == level)).sum())
+            downs = int(((t["kind"] == "step_down") & (t["from_level"] == level)).sum())
+            rows.append({"group": g, "level": level, "child_years": cy, "step_ups": ups, "step_downs": downs,
+                         "step_up_per_100_child_years": 100 * ups / cy, "step_down_per_100_child_years": 100 * downs / cy})
+    return pd.DataFrame(rows, columns=["group", "level", "child_years", "step_ups", "step_downs",
+                                       "step_up_per_100_child_years", "step_down_per_100_child_years"])
