@@ -22,7 +22,7 @@ from .bias import Priors, bias_analysis
 from .bootstrap import KEYS as _KEYS
 from .bootstrap import bootstrap, order_by_data, percentile_ci
 from .cohort import DAYS_PER_MONTH, DAYS_PER_YEAR, MOVED, SPECIALIST, build_cohort, ever_never, \
-    exposure_intervals, landmark
+    days, exposure_intervals, landmark
 from ..estimators.cox import CoxFitError, fit_cox
 from .params import AnalysisParams
 from ..registry.store import load_quality, load_registry, registry_sha256
@@ -484,8 +484,8 @@ def routes_waiting(p: AnalysisParams) -> RoutesWaiting:
             if e is None or not len(e) or "intervention_level" not in e:
                 continue
             eps.append(pd.DataFrame({"person_id": e["person_id"].astype(str).to_numpy(),
-                                     "start": ((e["start_date"] - pd.Timestamp("1970-01-01")).dt.days).to_numpy(float),
-                                     "end": ((e["end_date"] - pd.Timestamp("1970-01-01")).dt.days).to_numpy(float, na_value=np.inf),
+                                     "start": days(e["start_date"]),
+                                     "end": np.nan_to_num(days(e["end_date"]), nan=np.inf),
                                      "level": e["intervention_level"].astype(object).where(e["intervention_level"].notna(), None)}))
         episodes = pd.concat(eps, ignore_index=True) if eps else pd.DataFrame(columns=["person_id", "start", "end", "level"])
         spells = routes.level_spells(episodes, until=extract + 1)
@@ -495,8 +495,7 @@ def routes_waiting(p: AnalysisParams) -> RoutesWaiting:
         frame, conditional = waiting.request_frame(tables, quality["extract_date"])
         wt = None
         if len(frame):
-            wt = waiting.from_requests(frame, float(extract) + 1)
-            wt = waiting.WaitingTimes(**{**wt.__dict__, "conditional": conditional})
+            wt = waiting.from_requests(frame, float(extract) + 1, conditional=conditional)
         return RoutesWaiting(waiting=wt, step_rates=rates, step_up=step_up,
                              repeat_share=float(repeat.mean()) if len(repeat) else None)
     return _cached(p, "routes_waiting", compute)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..estimators.survival import Curve, aalen_johansen
+from .cohort import days
 
 NORM_DAYS = 28
 WEEKS = (4, 8, 12)
@@ -79,9 +80,11 @@ def summarise(df: pd.DataFrame, norm_days: int = NORM_DAYS, conditional: bool = 
                         conditional=conditional, norm_days=int(norm_days), median_days=median, share_within=share)
 
 
-def from_requests(requests: pd.DataFrame, extract_day: float, norm_days: int = NORM_DAYS) -> WaitingTimes:
+def from_requests(requests: pd.DataFrame, extract_day: float, norm_days: int = NORM_DAYS,
+                  conditional: bool = False) -> WaitingTimes:
     """``requests``: ``request_day``, ``outcome`` (``started``, ``withdrawn``, ``referred_elsewhere``,
-    ``waiting``), ``outcome_day`` (days; missing while waiting)."""
+    ``waiting``), ``outcome_day`` (days; missing while waiting). ``conditional``: the frame holds
+    started requests only (see :func:`request_frame`)."""
     unknown = set(requests["outcome"]) - set(OUTCOMES)
     if unknown:
         raise ValueError(f"unknown outcomes {sorted(unknown)}; expected {sorted(OUTCOMES)}")
@@ -90,7 +93,7 @@ def from_requests(requests: pd.DataFrame, extract_day: float, norm_days: int = N
     if np.any(np.isnan(end)):
         raise ValueError("a request that ended (started, withdrawn, referred elsewhere) without an outcome date")
     df = pd.DataFrame({"days": end - requests["request_day"].to_numpy(float), "event": event})
-    return summarise(df, norm_days)
+    return summarise(df, norm_days, conditional)
 
 
 def from_episodes(episodes: pd.DataFrame, norm_days: int = NORM_DAYS) -> WaitingTimes:
@@ -102,18 +105,14 @@ def from_episodes(episodes: pd.DataFrame, norm_days: int = NORM_DAYS) -> Waiting
     return summarise(df, norm_days, conditional=True)
 
 
-def _days(s: pd.Series) -> np.ndarray:
-    return ((pd.to_datetime(s) - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype=float, na_value=np.nan)
-
-
 def request_frame(tables: dict[str, pd.DataFrame], extract_date) -> tuple[pd.DataFrame, bool]:
     """One row per request (``request_day``, ``outcome``, ``outcome_day``, ``provider_type``,
     ``level``, ``year``) and whether it is conditional on starting: the ``requests`` table where
     the delivery has one; otherwise the started episodes (light and specialist) with a request date."""
     req = tables.get("requests")
     if req is not None and len(req):
-        return pd.DataFrame({"request_day": _days(req["request_date"]), "outcome": req["outcome"].astype(str).to_numpy(),
-                             "outcome_day": _days(req["outcome_date"]),
+        return pd.DataFrame({"request_day": days(req["request_date"]), "outcome": req["outcome"].astype(str).to_numpy(),
+                             "outcome_day": days(req["outcome_date"]),
                              "provider_type": req["provider_type"].fillna("").astype(str).to_numpy(),
                              "level": req["intervention_level"].fillna("").astype(str).to_numpy(),
                              "year": pd.to_datetime(req["request_date"]).dt.year.to_numpy()}), False
@@ -123,8 +122,8 @@ def request_frame(tables: dict[str, pd.DataFrame], extract_date) -> tuple[pd.Dat
         if e is None or not len(e) or "request_date" not in e:
             continue
         e = e[e["request_date"].notna()]
-        parts.append(pd.DataFrame({"request_day": _days(e["request_date"]), "outcome": "started",
-                                   "outcome_day": _days(e["start_date"]),
+        parts.append(pd.DataFrame({"request_day": days(e["request_date"]), "outcome": "started",
+                                   "outcome_day": days(e["start_date"]),
                                    "provider_type": e["provider_type"].astype(str).to_numpy() if ptype is None else ptype,
                                    "level": e["intervention_level"].fillna("").astype(str).to_numpy()
                                    if "intervention_level" in e else "",
@@ -140,6 +139,5 @@ def by_group(frame: pd.DataFrame, extract_day: float, conditional: bool, by: str
     for key, part in frame.groupby(by, sort=True):
         if not len(part):
             continue
-        w = from_requests(part, extract_day, norm_days)
-        out[key] = WaitingTimes(**{**w.__dict__, "conditional": conditional})
+        out[key] = from_requests(part, extract_day, norm_days, conditional)
     return out
