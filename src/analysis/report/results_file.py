@@ -165,5 +165,7 @@ def _routes_blocks(r, p) -> dict:
     levels = {row["level"]: {"step_up_per_100_child_years": row["step_up_per_100_child_years"],
                              "step_down_per_100_child_years": row["step_down_per_100_child_years"]}
               for row in r.step_rates.to_dict("records")}
-    return {"waiting": waiting, "routes": {"step_up_per_100_child_years": r.step_up, "by_level": levels,
-                                           "repeat_use_share": r.repeat_share}}
+    return {"waiting": waiting, "routes": {
+        "step_up_per_100_child_years": r.step_up, "step_up_from_levels": ["universeel", "selectief", "licht"],
+        "step_up_all_levels_per_100_child_years": r.step_up_all, "by_level": levels,
+        "repeat_use_share": r.repeat_share}}

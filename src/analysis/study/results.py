@@ -457,7 +457,9 @@ class RoutesWaiting:
 
     waiting: object            # waiting.WaitingTimes, or None without any request date
     step_rates: pd.DataFrame   # per level: child-years, step-ups, step-downs, rates per 100 child-years
-    step_up: dict              # all levels: {estimate, ci_low, ci_high} per 100 child-years in help
+    step_up: dict              # out of light support: {estimate, ci_low, ci_high} per 100 child-years in it
+    step_up_all: dict          # out of any level of help, per 100 child-years in help
+    spells: pd.DataFrame       # the level spells within each child's window (routes.clip_spells)
     repeat_share: float | None  # episodes that are herhaald beroep (CBS), share of all
 
 
@@ -471,31 +473,47 @@ def _poisson_rate(events: int, years: float) -> dict:
     return {"estimate": 100 * events / years, "ci_low": 100 * lo / years, "ci_high": 100 * hi / years}
 
 
-def routes_waiting(p: AnalysisParams) -> RoutesWaiting:
-    """Levels over time, step-up and step-down rates, repeat use, and waiting times, cached."""
+def routes_and_waits(tables: dict, registry_start, extract_date) -> RoutesWaiting:
+    """Levels over time, step-up and step-down rates, repeat use and waiting times of one registry
+    (typed tables, as :func:`analysis.registry.store.load_registry` gives them)."""
     from . import routes, waiting
+    extract = float((pd.Timestamp(extract_date) - pd.Timestamp("1970-01-01")).days)
+    eps = []
+    for name in ("light_support_episodes", "specialist_episodes"):
+        e = tables.get(name)
+        if e is None or not len(e) or "intervention_level" not in e:
+            continue
+        eps.append(pd.DataFrame({"person_id": e["person_id"].astype(str).to_numpy(),
+                                 "start": days(e["start_date"]),
+                                 "end": np.nan_to_num(days(e["end_date"]), nan=np.inf),
+                                 "level": e["intervention_level"].astype(object).where(e["intervention_level"].notna(), None)}))
+    episodes = pd.concat(eps, ignore_index=True) if eps else pd.DataFrame(columns=["person_id", "start", "end", "level"])
+    spells = routes.level_spells(episodes, until=extract + 1)
+    # the time at risk: living here (first move in to last move out), under 18, registry window
+    persons = tables["persons"]
+    birth = pd.Series(days(persons["birth_date"]), index=persons["person_id"].astype(str).to_numpy())
+    res = tables["residence_periods"]
+    rp = res["person_id"].astype(str).to_numpy()
+    first_day = float((pd.Timestamp(registry_start) - pd.Timestamp("1970-01-01")).days)
+    lo = pd.Series(np.maximum(days(res["start_date"]), first_day)).groupby(rp).min()
+    hi = pd.Series(np.nan_to_num(days(res["end_date"]), nan=np.inf)).groupby(rp).max()
+    hi = np.minimum(np.minimum(hi, extract + 1), birth.reindex(hi.index) + 18 * routes.DAYS_PER_YEAR)
+    spells = routes.clip_spells(spells, lo, hi)
+    rates = routes.step_rates(spells)
+    step_up = _poisson_rate(*routes.step_up_out_of(rates))
+    step_up_all = _poisson_rate(int(rates["step_ups"].sum()), float(rates["child_years"].sum()))
+    repeat = routes.repeat_use(episodes) if len(episodes) else pd.Series(dtype=bool)
+    frame, conditional = waiting.request_frame(tables, extract_date)
+    wt = None
+    if len(frame):
+        wt = waiting.from_requests(frame, float(extract) + 1, conditional=conditional)
+    return RoutesWaiting(waiting=wt, step_rates=rates, step_up=step_up, step_up_all=step_up_all, spells=spells,
+                         repeat_share=float(repeat.mean()) if len(repeat) else None)
 
+
+def routes_waiting(p: AnalysisParams) -> RoutesWaiting:
+    """:func:`routes_and_waits` of the municipality's registry, cached."""
     def compute(quality, sha):
-        tables, cohort_all = _load(p, quality)
-        extract = cohort_all.extract
-        eps = []
-        for name in ("light_support_episodes", "specialist_episodes"):
-            e = tables.get(name)
-            if e is None or not len(e) or "intervention_level" not in e:
-                continue
-            eps.append(pd.DataFrame({"person_id": e["person_id"].astype(str).to_numpy(),
-                                     "start": days(e["start_date"]),
-                                     "end": np.nan_to_num(days(e["end_date"]), nan=np.inf),
-                                     "level": e["intervention_level"].astype(object).where(e["intervention_level"].notna(), None)}))
-        episodes = pd.concat(eps, ignore_index=True) if eps else pd.DataFrame(columns=["person_id", "start", "end", "level"])
-        spells = routes.level_spells(episodes, until=extract + 1)
-        rates = routes.step_rates(spells)
-        step_up = _poisson_rate(int(rates["step_ups"].sum()), float(rates["child_years"].sum()))
-        repeat = routes.repeat_use(episodes) if len(episodes) else pd.Series(dtype=bool)
-        frame, conditional = waiting.request_frame(tables, quality["extract_date"])
-        wt = None
-        if len(frame):
-            wt = waiting.from_requests(frame, float(extract) + 1, conditional=conditional)
-        return RoutesWaiting(waiting=wt, step_rates=rates, step_up=step_up,
-                             repeat_share=float(repeat.mean()) if len(repeat) else None)
+        tables, _ = _load(p, quality)
+        return routes_and_waits(tables, quality["registry_start"], quality["extract_date"])
     return _cached(p, "routes_waiting", compute)

@@ -25,6 +25,8 @@ from .cohort import DAYS_PER_YEAR
 LEVELS = ("universeel", "selectief", "licht", "intensief", "specialistisch", "intensief_en_specialistisch",
           "overname_van_opvoeding")
 NO_HELP = "geen_hulp"
+#: the levels of light, freely accessible support: step-up out of them is the headline rate
+LIGHT_LEVELS = ("universeel", "selectief", "licht")
 RANK = {level: k for k, level in enumerate(LEVELS)}
 REPEAT_YEARS = 5
 
@@ -98,6 +100,23 @@ def step_rates(spells: pd.DataFrame) -> pd.DataFrame:
         out["step_up_per_100_child_years"] = 100 * out["step_ups"] / out["child_years"]
         out["step_down_per_100_child_years"] = 100 * out["step_downs"] / out["child_years"]
     return out
+
+
+def clip_spells(spells: pd.DataFrame, lo: pd.Series, hi: pd.Series) -> pd.DataFrame:
+    """The spells within each child's window ``[lo, hi)`` (days per ``person_id``; children without
+    one are left out): the time at risk of the rates (living here, under 18, in the registry
+    window). A transition counts when both spells have days in the window."""
+    a = lo.reindex(spells["person_id"]).to_numpy(float)
+    b = hi.reindex(spells["person_id"]).to_numpy(float)
+    out = spells.assign(start=np.maximum(spells["start"].to_numpy(float), a),
+                        end=np.minimum(spells["end"].to_numpy(float), b))
+    return out[out["end"] > out["start"]].reset_index(drop=True)
+
+
+def step_up_out_of(rates: pd.DataFrame, levels=LIGHT_LEVELS) -> tuple[int, float]:
+    """Step-ups and child-years out of ``levels`` (default: light support) from :func:`step_rates`."""
+    r = rates[rates["level"].isin(levels)]
+    return int(r["step_ups"].sum()), float(r["child_years"].sum())
 
 
 def repeat_use(episodes: pd.DataFrame, years: float = REPEAT_YEARS) -> pd.Series:

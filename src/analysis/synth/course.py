@@ -95,6 +95,24 @@ class Course:
     measure_end: np.ndarray
 
 
+def month_grid_end(pop: Population, t_end: float) -> float:
+    """The day on which :func:`run_course` to ``t_end`` stops: every event of that run starts before
+    it, every event of a longer run that the shorter one lacks starts on or after it (the same
+    floating-point steps as the loop)."""
+    t = np.floor(pop.birth.min() / DAYS_PER_MONTH) * DAYS_PER_MONTH
+    while t < t_end:
+        t += DAYS_PER_MONTH
+    return t
+
+
+def course_before(c: Course, day: float) -> Course:
+    """The events of ``c`` that start before ``day`` (with :func:`month_grid_end`: exactly the course
+    a run to an earlier end would have made; the random draws are made up front and the loop only
+    looks back, so a longer run changes nothing before)."""
+    lt, sp = c.light_start < day, c.spell_start < day
+    return Course(*(getattr(c, f)[lt if f.startswith("light") else sp] for f in c.__dataclass_fields__))
+
+
 def severity(pop: Population, p: SynthParams) -> np.ndarray:
     """Latent severity S (standard-normal part plus shifts from the household and neighbourhood)."""
     u = p.unmeasured_confounding

@@ -9,18 +9,22 @@ import pandas as pd
 import yaml
 
 from .. import io
-from .course import make_draws, make_screenings, run_course
+from .course import course_before, make_draws, make_screenings, month_grid_end, run_course
 from .messy import inject_defects
 from .params import Municipality, SynthParams
 from .population import day_number, make_population
 from .tables import (light_table, persons_table, protection_table, pseudonyms, residence_table, screenings_table, specialist_table)
+from .requests import requests_table, waiting_truth
+from .routes import step_up_truth
 from .registration import declared_windows, design_periods, registration_plan, truth_block
 from .truth import ground_truth
 
 SYNTHETIC_NOTE = ("SYNTHETISCHE DATA — verzonnen kinderen in een verzonnen gemeente; geen echte personen. "
                   "SYNTHETIC DATA — made-up children in a made-up municipality; no real persons.")
 TABLE_ORDER = ("persons", "residence_periods", "screenings", "light_support_episodes",
-               "specialist_episodes", "protection_measures")
+               "specialist_episodes", "protection_measures", "requests")
+#: the course runs on this many days past the extract, for the requests still waiting then
+WAIT_HORIZON_DAYS = 3 * 365
 
 
 def simulate_municipality(m: Municipality, p: SynthParams, truth: bool = True) -> tuple[dict[str, pd.DataFrame], dict, dict]:
@@ -28,17 +32,25 @@ def simulate_municipality(m: Municipality, p: SynthParams, truth: bool = True) -
     (``truth=False``: the registry alone, its truth not simulated: the truth then holds only its
     registration block, for the delivery's declared windows)."""
     seq = np.random.SeedSequence([p.seed, int(m.code)])
-    s_pop, s_course, s_tables, s_messy, s_truth = seq.spawn(5)   # the first four as before: the same registry
+    # the first four as before: the same registry; the sixth (requests) came with format 1.1
+    s_pop, s_course, s_tables, s_messy, s_truth, s_requests = seq.spawn(6)
     pop = make_population(m, p, s_pop)
     rng = np.random.default_rng(s_course)
     scr = make_screenings(rng, pop, p)
     draws = make_draws(rng, pop.n, p.light_provider_share)
-    course = run_course(pop, scr, draws, p, day_number(p.extract_date) + 1)
+    extract = day_number(p.extract_date)
+    # past the extract for the requests still waiting then; the registry takes the course up to it
+    # (the same events as a run that stops there)
+    longer = run_course(pop, scr, draws, p, extract + 1 + WAIT_HORIZON_DAYS)
+    course = course_before(longer, month_grid_end(pop, extract + 1))
     ids = pseudonyms(f"person:{p.seed}:{m.code}", pop.n)
     trng = np.random.default_rng(s_tables)
     plan = registration_plan(m, p)
     light, light_days = light_table(pop, course, draws.provider, ids, m, p, trng, plan)
     spec, spec_days = specialist_table(pop, course, ids, m, p, trng)
+    later = longer.spell_start > extract
+    requests, spec = requests_table(pop, spec, {"person": longer.spell_person[later], "start": longer.spell_start[later]},
+                                    ids, m, p, np.random.default_rng(s_requests))
     tables = {
         "persons": persons_table(pop, ids, m.code),
         "residence_periods": residence_table(pop, ids, m, p, trng),
@@ -46,6 +58,7 @@ def simulate_municipality(m: Municipality, p: SynthParams, truth: bool = True) -
         "light_support_episodes": light,
         "specialist_episodes": spec,
         "protection_measures": protection_table(pop, course, ids, p, trng),
+        "requests": requests,
     }
     prot = tables["protection_measures"]
     if len(prot):  # child-protection measures are specialist care too (protocol, "Words")
@@ -56,7 +69,8 @@ def simulate_municipality(m: Municipality, p: SynthParams, truth: bool = True) -
     declared, wrong = declared_windows(plan, m, p)
     if not truth:
         tables, manifest = inject_defects(tables, np.random.default_rng(s_messy)) if p.messy else (tables, {})
-        return tables, {"registration": {**truth_block(plan, declared, wrong)}}, manifest
+        return tables, {"registration": {**truth_block(plan, declared, wrong)}, "waiting": waiting_truth(m, p),
+                        "routes": step_up_truth(pop, draws, course, p)}, manifest
     # the children the analysis will take: its default design on the declared windows, with the
     # washout seen in the counted types' registered light support
     counted, design = design_periods(declared, p)
@@ -64,6 +78,8 @@ def simulate_municipality(m: Municipality, p: SynthParams, truth: bool = True) -
     reg_light = {k: v[seen] for k, v in light_days.items()}
     truth = ground_truth(pop, scr, draws, p, reg_light, spec_days, np.random.default_rng(s_truth), design=design)
     truth["registration"] = {**truth_block(plan, declared, wrong), "counted_types": counted}
+    truth["waiting"] = waiting_truth(m, p)
+    truth["routes"] = step_up_truth(pop, draws, course, p)
     manifest: dict = {}
     if p.messy:
         tables, manifest = inject_defects(tables, np.random.default_rng(s_messy))
@@ -100,6 +116,8 @@ def _truth_document(m: Municipality, p: SynthParams, truth: dict) -> dict:
                        "prevented fraction and delay: the estimator's fit on the true curves), in a "
                        "world without moving out and without the end at 18."),
         "registration": truth["registration"],
+        # routes and waits, under the names of results.json
+        "waiting": truth["waiting"], "routes": truth["routes"],
         "generator": {"name": "analysis.synth", "parameters": params},
     }
 
@@ -113,7 +131,7 @@ def write_municipality(out: Path, m: Municipality, p: SynthParams, truth: bool =
         io.write_csv(folder / f"{name}.csv", tables[name])
     delivery = {"municipality_code": m.code, "municipality_name": m.name,
                 "extract_date": str(p.extract_date), "registry_start": str(p.registry_start),
-                "format_version": 1, "synthetic": True, "note": SYNTHETIC_NOTE,
+                "format_version": "1.1", "synthetic": True, "note": SYNTHETIC_NOTE,
                 # as the municipality declares it: per light-support provider type the periods in
                 # which it registers (optionally one of them wrong: --misdeclare)
                 "registration_windows": {t: v["declared"] for t, v in truth_doc["registration"]["types"].items()}}

@@ -21,12 +21,14 @@ class Municipality:
     """A fictional municipality: CBS-style 4-digit code (as a string), name, children aged 0–17, and
     optionally its own registration of light support (``TYPE:FROM[-TO]:SENSITIVITY`` or
     ``TYPE:never`` per provider type, replacing the realistic draw for those types; see
-    :mod:`analysis.synth.registration`)."""
+    :mod:`analysis.synth.registration`), and the median wait from a request for specialist care
+    to its start (:mod:`analysis.synth.requests`)."""
 
     code: str
     name: str
     children: int
     registration: tuple[str, ...] = ()
+    wait_median_days: float = 42.0     # median wait for specialist care (without withdrawals), days
 
 
 #: The demo: three fictional municipalities (codes 99xx are not used by CBS). Kleinwolde and
@@ -35,11 +37,13 @@ class Municipality:
 #: 2015–2016, and practice-based youth workers only from 2021: the demo then shows a municipality
 #: whose registration cannot answer the question, one that can after restriction, and one that can.
 DEMO_MUNICIPALITIES = (
-    Municipality("9901", "Kleinwolde", 2_000),
-    Municipality("9902", "Middenveen", 6_000),  # the size of Stadskanaal
+    Municipality("9901", "Kleinwolde", 2_000, wait_median_days=35.0),
+    # the size of Stadskanaal, and a long wait for specialist care (about 3 months at the median:
+    # the Frisian access monitor saw such waits for an intake)
+    Municipality("9902", "Middenveen", 6_000, wait_median_days=91.0),
     Municipality("9903", "Grootstad", 40_000, registration=(
         "wijkteam:2015:0.95", "cjg:2015:0.9", "jgz:2016:0.85", "schoolmaatschappelijk_werk:2016:0.8",
-        "poh_jeugd:2021:0.75", "opvoedondersteuning:2016:0.8")),
+        "poh_jeugd:2021:0.75", "opvoedondersteuning:2016:0.8"), wait_median_days=42.0),
 )
 
 LIGHT_PROVIDER_TYPES = ("wijkteam", "cjg", "jgz", "schoolmaatschappelijk_werk", "poh_jeugd",
@@ -117,6 +121,12 @@ class SynthParams:
     # planning simulation (analysis.synth.planning) calibrates them to a municipality's own rates
     uptake_scale: float = 1.0
     specialist_scale: float = 1.0
+    # waits for specialist care (analysis.synth.requests): log-normal spread of the wait, the rate
+    # per year at which a waiting family withdraws or is referred elsewhere, and the share of
+    # those that is referred elsewhere
+    wait_sigma: float = 0.6
+    withdraw_per_year: float = 0.6
+    referred_share: float = 0.35
     extra: dict = field(default_factory=dict)
 
     def check(self) -> None:
@@ -134,6 +144,11 @@ class SynthParams:
                                  f"{self.specialist_scale}")
         if self.delay_months < 0:
             raise ParameterError(f"delay_months must be ≥ 0, got {self.delay_months}")
+        if not (self.wait_sigma > 0 and self.withdraw_per_year >= 0 and 0 <= self.referred_share <= 1):
+            raise ParameterError("wait_sigma must be > 0, withdraw_per_year ≥ 0 and referred_share in [0, 1], got "
+                                 f"{self.wait_sigma}, {self.withdraw_per_year}, {self.referred_share}")
+        if min((m.wait_median_days for m in self.municipalities), default=1) <= 0:
+            raise ParameterError("every municipality's wait_median_days must be > 0")
         if self.light_registration not in ("realistic", "complete"):
             raise ParameterError("light_registration must be 'realistic' or 'complete'")
         share = tuple(self.light_provider_share)
