@@ -211,7 +211,7 @@ def _folders(a: argparse.Namespace) -> list[Path]:
 
 
 ANALYSIS_OPTIONS = ("n_boot", "n_boot_sensitivity", "seed", "grace_months", "tau_months", "tau_long_months",
-                    "lag_days", "lang")
+                    "lag_days", "wait_norm_days", "lang")
 
 
 def cmd_batch(a: argparse.Namespace) -> int:
@@ -306,6 +306,9 @@ def _batch_options(r: argparse.ArgumentParser) -> None:
                         f"months since the signal (default: {d['tau_long_months']})")
     r.add_argument("--lag-days", type=int, metavar="DAYS",
                    help=f"lag of the exposure in the time-varying Cox model, in days (default: {d['lag_days']})")
+    r.add_argument("--wait-norm-days", type=int, metavar="DAYS",
+                   help="the norm for waiting times (appendix 4): days from the request to the start of help "
+                        f"(default: {d['wait_norm_days']}, 4 weeks to the first contact)")
 
 
 def _analysis_defaults() -> dict:

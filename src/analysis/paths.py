@@ -18,7 +18,7 @@ def processed_dir(code: str, base: Path | None = None) -> Path:
 
 # the appendices of one municipality, in order: notebooks/<name>.ipynb -> data/runs/<code>/<name>.ipynb
 # -> reports/<code>/<name>.html
-NOTEBOOK_NAMES = ("01_data_quality", "02_survival", "03_sensitivity")
+NOTEBOOK_NAMES = ("01_data_quality", "02_survival", "03_sensitivity", "04_routes_waiting")
 UNIT_FILE = "unit.json"      # per municipality: the unit's key, status and where it failed
 PROTOCOL = PROJECT_ROOT / "docs" / "analysis-protocol.md"   # the analysis protocol, for researchers
 PROTOCOL_PAGE = "analysis-protocol.html"                      # its page in every publication

@@ -610,6 +610,82 @@ WORDS: dict[str, dict[str, str]] = {
         "protocol_link": "Analysis protocol: [docs/analysis-protocol.md]({url}).",
     },
 }
+
+# appendix 4: routes through the levels of help and waiting times
+_ROUTES_WORDS = {
+    "nl": {
+        "title_04_routes_waiting": "Bijlage 4 — Routes en wachttijden", "short_04_routes_waiting": "4 routes en wachttijden",
+        "header_4": "**Gemeente:** {name} ({code}) · **registratieperiode:** {start} t/m {end} · **wachttijdnorm:** "
+                    "{norm} dagen van aanmelding tot start. Aantallen onder de 10 zijn onderdrukt (`<10`), overige "
+                    "afgerond op 5.",
+        "lvl_geen_hulp": "geen hulp", "lvl_universeel": "universeel", "lvl_selectief": "selectief", "lvl_licht": "licht",
+        "lvl_intensief": "intensief", "lvl_specialistisch": "specialistisch",
+        "lvl_intensief_en_specialistisch": "intensief en specialistisch",
+        "lvl_overname_van_opvoeding": "overname van opvoeding", "lvl_suppressed": "onderdrukt (< 10 kinderen)",
+        "child_years": "kindjaren", "step_ups": "opschalingen", "step_up_rate": "opschaling per 100 kindjaren (95%-BI)",
+        "step_downs": "afschalingen", "step_down_rate": "afschaling per 100 kindjaren (95%-BI)", "level": "niveau",
+        "episodes_of": "soort trajecten", "tbl_light_support_episodes": "lichte ondersteuning",
+        "tbl_specialist_episodes": "specialistische jeugdhulp", "repeat_use": "herhaald beroep",
+        "repeat_share": "herhaald beroep, %", "group": "groep", "requests": "aanmeldingen",
+        "median_wait": "mediane wachttijd, dagen (95%-BI)", "within_days": "gestart binnen {d} dagen, % (95%-BI)",
+        "all_requests": "alle aanmeldingen", "by_provider_type": "soort aanbieder", "by_level": "niveau",
+        "by_year": "jaar van aanmelding", "out_started": "gestart", "out_competing": "ingetrokken of elders",
+        "out_waiting": "wacht nog op de peildatum", "too_few": "te weinig kinderen om te tonen",
+        "months_after_light": "{m} mnd", "fig_flow": "Niveau van hulp 0, 6, 12 en 24 maanden na de eerste lichte ondersteuning",
+        "occ_light": "Sinds de eerste lichte ondersteuning", "occ_signal": "Sinds het eerste SDQ-signaal",
+        "months_since": "maanden sinds het begin", "share_children": "% van de kinderen",
+        "cif_start": "gestart (cumulatieve incidentie)", "band95": "95%-betrouwbaarheidsband",
+        "norm_label": "norm {d} dagen", "days_since_request": "dagen sinds de aanmelding",
+        "share_started": "% van de aanmeldingen gestart",
+        "fig_wait": "Wachttijd van aanmelding tot start (intrekking concurreert, nog wachtenden gecensureerd)",
+        "fig_wait_conditional": "Wachttijd van aanmelding tot start — alleen gestarte trajecten (voorwaardelijk op starten)",
+        "no_requests": "geen aanmeldingen geregistreerd",
+        "routes_index_title": "Routes en wachttijden per gemeente",
+        "routes_index_intro": "Wachttijd van aanmelding tot start van de hulp (mediaan en aandeel binnen de norm, "
+                              "met 95%-BI; intrekking concurreert) en opschaling vanuit lichte ondersteuning per 100 "
+                              "kindjaren in lichte ondersteuning. *Voorwaardelijk*: zonder tabel aanmeldingen alleen "
+                              "de gestarte trajecten, dus te korte wachttijden.",
+        "median_wait_index": "mediane wachttijd, dagen (95%-BI)", "within_norm_index": "gestart binnen de norm, % (95%-BI)",
+        "step_up_index": "opschaling per 100 kindjaren licht (95%-BI)", "norm_days_index": "norm, dagen", "conditional_short": "voorwaardelijk",
+    },
+    "en": {
+        "title_04_routes_waiting": "Appendix 4 — Routes and waiting times", "short_04_routes_waiting": "4 routes and waits",
+        "header_4": "**Municipality:** {name} ({code}) · **registration window:** {start} to {end} · **waiting-time "
+                    "norm:** {norm} days from request to start. Counts below 10 are suppressed (`<10`), others "
+                    "rounded to 5.",
+        "lvl_geen_hulp": "no help", "lvl_universeel": "universal", "lvl_selectief": "selective", "lvl_licht": "light",
+        "lvl_intensief": "intensive", "lvl_specialistisch": "specialist",
+        "lvl_intensief_en_specialistisch": "intensive and specialist",
+        "lvl_overname_van_opvoeding": "taking over parenting", "lvl_suppressed": "suppressed (< 10 children)",
+        "child_years": "child-years", "step_ups": "step-ups", "step_up_rate": "step-up per 100 child-years (95% CI)",
+        "step_downs": "step-downs", "step_down_rate": "step-down per 100 child-years (95% CI)", "level": "level",
+        "episodes_of": "kind of episodes", "tbl_light_support_episodes": "light support",
+        "tbl_specialist_episodes": "specialist youth care", "repeat_use": "repeat use",
+        "repeat_share": "repeat use, %", "group": "group", "requests": "requests",
+        "median_wait": "median wait, days (95% CI)", "within_days": "started within {d} days, % (95% CI)",
+        "all_requests": "all requests", "by_provider_type": "provider type", "by_level": "level",
+        "by_year": "year of request", "out_started": "started", "out_competing": "withdrawn or elsewhere",
+        "out_waiting": "still waiting at the extract", "too_few": "too few children to show",
+        "months_after_light": "{m} mo", "fig_flow": "Level of help 0, 6, 12 and 24 months after the first light support",
+        "occ_light": "Since the first light support", "occ_signal": "Since the first SDQ signal",
+        "months_since": "months since the start", "share_children": "% of children",
+        "cif_start": "started (cumulative incidence)", "band95": "95% confidence band",
+        "norm_label": "norm {d} days", "days_since_request": "days since the request",
+        "share_started": "% of requests started",
+        "fig_wait": "Wait from request to start (withdrawal competes, those still waiting censored)",
+        "fig_wait_conditional": "Wait from request to start — started episodes only (conditional on starting)",
+        "no_requests": "no requests registered",
+        "routes_index_title": "Routes and waiting times per municipality",
+        "routes_index_intro": "Wait from the request to the start of help (median and share within the norm, with "
+                              "95% CI; withdrawal competes) and step-up out of light support per 100 child-years "
+                              "in light support. *Conditional*: without a requests table only the started episodes, "
+                              "so waits that are too short.",
+        "median_wait_index": "median wait, days (95% CI)", "within_norm_index": "started within the norm, % (95% CI)",
+        "step_up_index": "step-up per 100 child-years in light support (95% CI)", "norm_days_index": "norm, days", "conditional_short": "conditional",
+    },
+}
+for _lang, _words in _ROUTES_WORDS.items():
+    WORDS[_lang].update(_words)
 assert set(WORDS["nl"]) == set(WORDS["en"]), set(WORDS["nl"]) ^ set(WORDS["en"])
 
 

@@ -176,10 +176,10 @@ def render_appendix(nb_path: Path, title: str, lang: str, prov: dict) -> str:
 
 # --- index page -------------------------------------------------------------------------
 
-def _ci(d: dict | None, scale: float, nd: int) -> str:
+def _ci(d: dict | None, scale: float, nd: int, sign: str = "+") -> str:
     if not d or d.get("estimate") is None:
         return "–"
-    f = lambda x: "–" if x is None else f"{x * scale:+.{nd}f}"  # noqa: E731
+    f = lambda x: "–" if x is None else f"{x * scale:{sign}.{nd}f}"  # noqa: E731
     return f"{f(d['estimate'])} ({f(d.get('ci_low'))} … {f(d.get('ci_high'))})"
 
 
@@ -300,6 +300,7 @@ def index_html(results: dict[str, dict], failed: dict[str, str], appendices: dic
         rows.append(f'<tr class="pooled"><th>{w["pooled"]}</th><td></td><td></td><td></td><td>{_ci(pooled, 100, 1)}</td>'
                     f"<td></td><td>{_ci(pooled_pi, 100, 0)}</td><td></td><td></td><td></td><td></td><td>{e(w['heterogeneity'])}: {e(het)}</td>"
                     "<td></td></tr>")
+    routes = _routes_table(results, names, lang)
     png = base64.b64encode(forest_png(results, names, pooled, lang)).decode() if results else ""
     figure = (f'<figure><img id="forest" alt="{w["forest"]}" src="data:image/png;base64,{png}">'
               f'<figcaption>{w["forest"]}</figcaption></figure>' if png else "")
@@ -319,9 +320,32 @@ tr.failed{{color:#a00}} tr.pooled{{font-weight:bold;background:#f4f4f4}} .synth{
 img{{max-width:100%}}</style></head>
 <body><h1>{w['index_title']}</h1><p>{w['index_intro']}</p>{protocol}
 <table id="municipalities"><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>
-{figure}{note}
+{figure}{note}{routes}
 </body></html>
 """
+
+
+def _routes_table(results: dict[str, dict], names: dict[str, str], lang: str) -> str:
+    """The index's block of appendix 4: per municipality the median wait, the share started within the
+    norm and the step-up rate out of light support, side by side."""
+    w = WORDS[lang]
+    e = html.escape
+    rows = []
+    for c, r in results.items():
+        wait, routes = r.get("waiting") or {}, r.get("routes") or {}
+        if not wait and not routes:
+            continue
+        norm = wait.get("norm_days")
+        cond = f' <span class="synth">({e(w["conditional_short"])})</span>' if wait.get("conditional_on_starting") else ""
+        rows.append(f"<tr><th>{e(c)} {e(names[c])}</th><td>{_ci(wait.get('median_days'), 1, 0, '')}{cond}</td>"
+                    f"<td>{_ci(wait.get('share_started_within_norm'), 100, 0, '')}</td><td>{e(str(norm or '–'))}</td>"
+                    f"<td>{_ci(routes.get('step_up_per_100_child_years'), 1, 1, '')}</td></tr>")
+    if not rows:
+        return ""
+    head = (f"<tr><th>{w['municipality']}</th><th>{w['median_wait_index']}</th><th>{w['within_norm_index']}</th>"
+            f"<th>{w['norm_days_index']}</th><th>{w['step_up_index']}</th></tr>")
+    return (f"<h2>{w['routes_index_title']}</h2><p>{w['routes_index_intro']}</p>"
+            f'<table id="routes"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 # --- PDF --------------------------------------------------------------------------------

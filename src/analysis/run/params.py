@@ -32,4 +32,9 @@ class SensitivityParams(AnalysisParams):
     """Parameters of ``notebooks/03_sensitivity.ipynb``."""
 
 
-NOTEBOOK_PARAMS = dict(zip(NOTEBOOK_NAMES, (DataQualityParams, SurvivalParams, SensitivityParams)))
+@dataclass(frozen=True)
+class RoutesParams(AnalysisParams):
+    """Parameters of ``notebooks/04_routes_waiting.ipynb``."""
+
+
+NOTEBOOK_PARAMS = dict(zip(NOTEBOOK_NAMES, (DataQualityParams, SurvivalParams, SensitivityParams, RoutesParams)))

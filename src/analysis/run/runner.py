@@ -201,7 +201,7 @@ def _precompute(ap, code: str, show: bool) -> None:
 
     A failure here is left for the notebook, which meets the same error in a cell and reports where.
     """
-    from ..study.results import primary_analysis, sensitivity_analysis
+    from ..study.results import primary_analysis, routes_waiting, sensitivity_analysis
     from ..synth.planning import registration_planning
     label = (lambda what: bar(f"{code} {what}")) if show else (lambda what: None)
     side = None
@@ -213,6 +213,7 @@ def _precompute(ap, code: str, show: bool) -> None:
         if side is None:
             sensitivity_analysis(ap, progress=label("sensitivity"))
         registration_planning(ap)
+        routes_waiting(ap)
     except Exception:
         pass
     finally:
@@ -231,7 +232,7 @@ def _sensitivity_beside(ap) -> None:
 
 
 #: the notebooks of a unit run side by side in this many kernels (they only read the cached analyses)
-NOTEBOOK_KERNELS = 3
+NOTEBOOK_KERNELS = 4
 
 
 def _execute_all(u: Unit, ap) -> None:

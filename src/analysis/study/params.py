@@ -71,6 +71,8 @@ class AnalysisParams:
     n_bias: int = 200
     bias_sensitivity: tuple[float, float] | dict = (0.7, 1.0)
     bias_unregistered_rate: tuple[float, float] = (0.5, 1.5)
+    # waiting times (appendix 4): the norm, in days from the request to the start of help
+    wait_norm_days: int = 28
     workers: int = 2
     min_cell: int = 10
     round_to: int = 5
@@ -82,7 +84,7 @@ class AnalysisParams:
         QualityParams(self.municipality, self.processed_dir, self.min_cell, self.round_to, self.lang, require_registry)
         checks = {"grace_months": (0, 12), "tau_months": (6, 120), "tau_long_months": (12, 120), "lag_days": (0, 365), "seed": (0, 2**32 - 1),
                   "n_boot": (20, 10_000), "n_boot_sensitivity": (20, 10_000), "workers": (1, 64),
-                  "n_bias": (20, 10_000)}
+                  "n_bias": (20, 10_000), "wait_norm_days": (1, 365)}
         for name, (lo, hi) in checks.items():
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:

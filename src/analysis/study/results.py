@@ -460,6 +460,8 @@ class RoutesWaiting:
     step_up: dict              # out of light support: {estimate, ci_low, ci_high} per 100 child-years in it
     step_up_all: dict          # out of any level of help, per 100 child-years in help
     spells: pd.DataFrame       # the level spells within each child's window (routes.clip_spells)
+    window: pd.DataFrame       # per child (index person_id): lo, hi days of its window (living here, < 18, registry)
+    frame: pd.DataFrame        # the requests (waiting.request_frame): for the appendix's breakdowns
     repeat_share: float | None  # episodes that are herhaald beroep (CBS), share of all
 
 
@@ -473,7 +475,7 @@ def _poisson_rate(events: int, years: float) -> dict:
     return {"estimate": 100 * events / years, "ci_low": 100 * lo / years, "ci_high": 100 * hi / years}
 
 
-def routes_and_waits(tables: dict, registry_start, extract_date) -> RoutesWaiting:
+def routes_and_waits(tables: dict, registry_start, extract_date, norm_days: int = 28) -> RoutesWaiting:
     """Levels over time, step-up and step-down rates, repeat use and waiting times of one registry
     (typed tables, as :func:`analysis.registry.store.load_registry` gives them)."""
     from . import routes, waiting
@@ -506,8 +508,9 @@ def routes_and_waits(tables: dict, registry_start, extract_date) -> RoutesWaitin
     frame, conditional = waiting.request_frame(tables, extract_date)
     wt = None
     if len(frame):
-        wt = waiting.from_requests(frame, float(extract) + 1, conditional=conditional)
+        wt = waiting.from_requests(frame, float(extract) + 1, norm_days=norm_days, conditional=conditional)
     return RoutesWaiting(waiting=wt, step_rates=rates, step_up=step_up, step_up_all=step_up_all, spells=spells,
+                         window=pd.DataFrame({"lo": lo, "hi": hi.reindex(lo.index)}), frame=frame,
                          repeat_share=float(repeat.mean()) if len(repeat) else None)
 
 
@@ -515,5 +518,5 @@ def routes_waiting(p: AnalysisParams) -> RoutesWaiting:
     """:func:`routes_and_waits` of the municipality's registry, cached."""
     def compute(quality, sha):
         tables, _ = _load(p, quality)
-        return routes_and_waits(tables, quality["registry_start"], quality["extract_date"])
+        return routes_and_waits(tables, quality["registry_start"], quality["extract_date"], p.wait_norm_days)
     return _cached(p, "routes_waiting", compute)
