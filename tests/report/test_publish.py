@@ -26,7 +26,7 @@ def test_index_puts_the_municipalities_side_by_side_and_links_resolve(published)
     assert set(published.appendices) == {"9908", "9909"} and set(published.failed) == {"9907"}
     assert "9907" in index and "mislukt" in index and "persons.csv" in index
     links = re.findall(r'href="([^"#]+)"', index)
-    assert len(links) == 2 * 4 + 1                     # 3 appendices and results.json each, and the protocol
+    assert len(links) == 2 * 5 + 1                     # 4 appendices and results.json each, and the protocol
     assert all((published.out / link).exists() for link in links)
     assert "Analyseprotocol" in (published.out / "analysis-protocol.html").read_text(encoding="utf-8")
     assert 'src="data:image/png;base64,' in index               # the forest plot is embedded

@@ -26,21 +26,23 @@ def test_a_broken_municipality_fails_alone_and_is_named(first_run, region, capsy
     assert "persons.csv" in units["9907"]["error"] and "birth_date" in units["9907"]["error"]
     for c in ("9908", "9909"):
         folder = region / "reports" / c
-        assert all((folder / f"{n}.ipynb").exists() for n in ("01_data_quality", "02_survival", "03_sensitivity"))
+        assert all((folder / f"{n}.ipynb").exists()
+                   for n in ("01_data_quality", "02_survival", "03_sensitivity", "04_routes_waiting"))
         results = json.loads((folder / "results.json").read_text())
         assert results["municipality"] == c
         prov = results["provenance"]
         assert len(prov["git_commit"] or "") in (0, 40) and prov["seed"] == 20261123
         assert prov["parameters"]["n_boot"] == 20 and "pandas" in prov["packages"]
         assert set(prov["input_files_sha256"]) >= {"persons", "delivery.yml"}   # by role, not by file name
-        # routes and waiting times: the synthetic episodes carry levels and request dates (no requests
-        # table: the waits are those of started episodes, conditional on starting)
+        # routes and waiting times: the synthetic registry delivers a requests table (format 1.1), so
+        # the waits are those of every request, not only of the started ones
         w = results["waiting"]
-        assert w["conditional_on_starting"] is True and w["norm_days"] == 28
+        assert w["conditional_on_starting"] is False and w["norm_days"] == 28
         for k in ("median_days", "share_started_within_norm"):
             assert w[k]["ci_low"] <= w[k]["estimate"] <= w[k]["ci_high"], k
-        up = results["routes"]["step_up_per_100_child_years"]
+        up = results["routes"]["step_up_all_levels_per_100_child_years"]
         assert 0 < up["ci_low"] < up["estimate"] < up["ci_high"]
+        assert set(results["routes"]["step_up_from_levels"]) == {"universeel", "selectief", "licht"}
 
 
 @pytest.mark.slow

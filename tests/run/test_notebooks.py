@@ -54,7 +54,8 @@ def test_quality_notebook_runs_on_a_small_registry(tmp_path):
     p = SynthParams(seed=4, messy=True, municipalities=(Municipality("9908", "Klein", 800),))
     folder = write_municipality(tmp_path / "raw", p.municipalities[0], p)
     htmls = _run(folder, tmp_path)
-    assert [h.name for h in htmls] == ["01_data_quality.html", "02_survival.html", "03_sensitivity.html"]
+    assert [h.name for h in htmls] == ["01_data_quality.html", "02_survival.html", "03_sensitivity.html",
+                                       "04_routes_waiting.html"]
     for h in htmls[1:]:
         body = _html_text(h.read_text(encoding="utf-8"))
         assert "Traceback" not in body and "SYNTHETISCHE DATA" in body

@@ -72,6 +72,19 @@ def test_occupation_after_the_first_light_support_by_hand():
     assert p.loc[200, NO_HELP] == pytest.approx(1.0)
 
 
+def test_occupation_counts_children_without_help_from_their_anchor_by_hand():
+    """After a signal: D has help only from day 30, E never: both count as no help until then."""
+    from analysis.study.routes import occupation_after
+    spells = pd.DataFrame([("D", 30, 90, "licht")], columns=["person_id", "start", "end", "level"])
+    fit = occupation_after(spells, pd.Series({"D": 0.0, "E": 0.0}), pd.Series({"D": 120.0, "E": 60.0}))
+    p = fit.pstate
+    assert list(p.index) == [30, 60, 90, 120]
+    # day 30: D moves to light (1 of 2 at risk); day 60: E censored; day 90: D back to no help
+    assert p.loc[30, "licht"] == pytest.approx(0.5) and p.loc[30, NO_HELP] == pytest.approx(0.5)
+    assert p.loc[60, "licht"] == pytest.approx(0.5)
+    assert p.loc[90, NO_HELP] == pytest.approx(1.0)
+
+
 def test_step_rates_by_year_and_age_group_split_the_child_years_and_place_each_step_in_its_group():
     from analysis.study.routes import step_rates_by
     d = lambda s: float((pd.Timestamp(s) - pd.Timestamp(0)).days)   # noqa: E731

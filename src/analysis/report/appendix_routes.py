@@ -148,8 +148,22 @@ def _rate_rows(df: pd.DataFrame, p, lang: str, key: str) -> list[dict]:
 
 
 def step_table(a: RoutesAppendix, lang: str) -> pd.DataFrame:
-    """Per level: child-years, step-ups and step-downs out of it with rates per 100 child-years."""
-    return pd.DataFrame(_rate_rows(a.rw.step_rates, a.p, lang, "level")).rename(columns={"level": t("level", lang)})
+    """Per level: child-years, step-ups and step-downs out of it with rates per 100 child-years, and
+    the light levels together (the headline of results.json and the index). Where one light level's
+    step-ups are below the threshold, the other light levels' are hidden too (their sum is shown)."""
+    rates = a.rw.step_rates
+    light = rates[rates["level"].isin(rt.LIGHT_LEVELS)]
+    together = pd.DataFrame([{"level": "light_together", **light[["child_years", "step_ups", "step_downs"]].sum()}])
+    df = pd.concat([rates, together], ignore_index=True) if len(light) > 1 else rates
+    out = pd.DataFrame(_rate_rows(df, a.p, lang, "level"))
+    hidden = [0 < k < a.p.min_cell for k in light["step_ups"]]
+    if any(hidden):
+        rows = df["level"].isin(rt.LIGHT_LEVELS).to_numpy()
+        for col in (t("step_ups", lang), t("step_up_rate", lang)):
+            out.loc[rows, col] = np.where(out.loc[rows, col].astype(str).str.startswith("<"), f"<{a.p.min_cell}", "–")
+    if len(df) > len(rates) and any(0 < k < a.p.min_cell for k in light["step_downs"]):
+        out.loc[len(out) - 1, [t("step_downs", lang), t("step_down_rate", lang)]] = "–"   # the sum would give it back
+    return out.rename(columns={"level": t("level", lang)})
 
 
 def step_up_by(a: RoutesAppendix, lang: str, by: str) -> pd.DataFrame:
@@ -158,7 +172,11 @@ def step_up_by(a: RoutesAppendix, lang: str, by: str) -> pd.DataFrame:
     df = df[df["level"].isin(rt.LIGHT_LEVELS)]
     if not len(df):
         return pd.DataFrame()
-    g = df.groupby("group", sort=True)[["child_years", "step_ups", "step_downs"]].sum().reset_index()
+    g = df.groupby("group", sort=False)[["child_years", "step_ups", "step_downs"]].sum().reset_index()
+    if by == "age_group":     # in the order of the ages, not of the text
+        g = g.sort_values("group", key=lambda s: s.str.split("-").str[0].astype(int), kind="stable")
+    else:
+        g = g.sort_values("group", kind="stable")
     rows = _rate_rows(g, a.p, lang, "group")
     out = pd.DataFrame(rows).rename(columns={"group": t("year" if by == "year" else "age_group", lang)})
     return out.drop(columns=[t("step_downs", lang), t("step_down_rate", lang)])
@@ -199,9 +217,19 @@ def waiting_table(a: RoutesAppendix, lang: str) -> pd.DataFrame:
         groups = wt.by_group(a.rw.frame, extract, w.conditional, by, p.wait_norm_days)
         if len(groups) < 2:
             continue
+        # a group below the threshold is hidden; if it is the only one, the smallest other too (the
+        # total minus the others would give it back)
+        n = {k: g.n_requests for k, g in groups.items()}
+        hidden = {k for k, v in n.items() if v < p.min_cell}
+        if len(hidden) == 1 and len(n) > 1:
+            hidden.add(min((k for k in n if k not in hidden), key=lambda k: n[k]))
         for key, g in groups.items():
             name = level_name(key, lang) if by == "level" and key else str(key) or "–"
-            rows.append(_wait_row(f"{t('by_' + by, lang)}: {name}", g, p, lang))
+            row = _wait_row(f"{t('by_' + by, lang)}: {name}", g, p, lang)
+            if key in hidden:
+                row = {k: (v if i == 0 else ("<" + str(p.min_cell) if i == 1 and n[key] < p.min_cell else "–"))
+                       for i, (k, v) in enumerate(row.items())}
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -341,7 +369,8 @@ def occupation_figure(a: RoutesAppendix, lang: str):
             if lb not in labels:
                 handles.append(h)
                 labels.append(lb)
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize=8)
+    if labels:
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize=8)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 

@@ -139,15 +139,23 @@ def occupation_after(spells: pd.DataFrame, anchor: pd.Series, follow_end: pd.Ser
     from its anchor to the end of its follow-up (moving out, the extract: censored there).
 
     ``anchor`` and ``follow_end``: days per ``person_id`` (children without an anchor are left out).
-    After a child's last spell it has no help until the end of its follow-up."""
+    A child has no help from its anchor to its first spell and after its last spell until the end
+    of its follow-up; a child without any spell has no help all along (it counts, or the shares
+    would be those of children with help)."""
     from ..estimators.multistate import aalen_johansen_multistate
+    anchor = anchor[anchor.index.isin(follow_end.index)]
     s = spells[spells["person_id"].isin(anchor.index)].sort_values(["person_id", "start"], kind="stable")
     f = follow_end.reindex(s["person_id"]).to_numpy(float)
     last = s.groupby("person_id")["end"].transform("max").to_numpy(float)
     tail = s[(s["end"].to_numpy(float) == last) & (last < f)].drop_duplicates("person_id")
     tail = pd.DataFrame({"person_id": tail["person_id"].to_numpy(), "start": tail["end"].to_numpy(float),
                          "end": follow_end.reindex(tail["person_id"]).to_numpy(float), "level": NO_HELP})
-    s = pd.concat([s[["person_id", "start", "end", "level"]], tail], ignore_index=True)
+    first = s.groupby("person_id")["start"].min().reindex(anchor.index)     # NaN: no spell at all
+    gap = first.isna() | (first > anchor)
+    head = pd.DataFrame({"person_id": anchor.index[gap].to_numpy(), "start": anchor[gap].to_numpy(float),
+                         "end": first[gap].fillna(np.inf).to_numpy(float), "level": NO_HELP})
+    head["end"] = np.minimum(head["end"].to_numpy(float), follow_end.reindex(head["person_id"]).to_numpy(float))
+    s = pd.concat([head, s[["person_id", "start", "end", "level"]], tail], ignore_index=True)
     s = s.sort_values(["person_id", "start"], kind="stable").reset_index(drop=True)
     a = anchor.reindex(s["person_id"]).to_numpy(float)
     f = follow_end.reindex(s["person_id"]).to_numpy(float)
@@ -175,6 +183,12 @@ def step_rates_by(spells: pd.DataFrame, by: str, birth: pd.Series | None = None,
     a birthday or on 1 January belongs to the group the child leaves). Columns ``group, level, child_years,
     step_ups, step_downs`` and the two rates; rows without child-years left out."""
     help_ = spells[spells["level"] != NO_HELP]
+    columns = ["group", "level", "child_years", "step_ups", "step_downs", "step_up_per_100_child_years",
+               "step_down_per_100_child_years"]
+    if by not in ("year", "age_group"):
+        raise ValueError(f"by must be 'year' or 'age_group', got {by!r}")
+    if not len(help_):
+        return pd.DataFrame(columns=columns)
     s0, s1 = help_["start"].to_numpy(float), help_["end"].to_numpy(float)
     tr = transitions(spells)
     if by == "year":
