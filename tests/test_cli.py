@@ -137,3 +137,15 @@ def test_bad_workers_and_seed_are_refused_before_anything_runs(tiny, tmp_path, c
         assert main([*base, *extra]) == 2
         assert word in capsys.readouterr().err
     assert not (tmp_path / "p").exists() and not (tmp_path / "r").exists()    # nothing validated, nothing run
+
+
+def test_synth_takes_a_municipalitys_median_wait_and_writes_its_truth(tmp_path, capsys):
+    import pytest
+    assert main(["synth", "--out", str(tmp_path), "--municipality", "0037:400:120"]) == 0
+    truth = json.loads((tmp_path / "0037" / "ground_truth.json").read_text())
+    assert truth["waiting"]["model"]["wait_median_days_without_withdrawal"] == 120.0
+    assert truth["waiting"]["median_days"] > 120          # withdrawals compete: the median of starting is later
+    assert (tmp_path / "0037" / "requests.csv").exists()
+    with pytest.raises(SystemExit):
+        main(["synth", "--out", str(tmp_path), "--municipality", "0037:400:0"])
+    assert "CODE:CHILDREN:WAIT_DAYS" in capsys.readouterr().err

@@ -31,11 +31,15 @@ EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE, EXIT_REFUSED = 0, 1, 2, 3
 
 def _municipality(text: str):
     from .synth.params import DEMO_MUNICIPALITIES, Municipality
-    code, _, children = text.partition(":")
-    if not (len(code) == 4 and code.isdigit()) or not children.isdigit():
-        raise argparse.ArgumentTypeError(f"expected CODE:CHILDREN such as 0037:6000, got {text!r}")
+    code, _, rest = text.partition(":")
+    children, _, wait = rest.partition(":")
+    if not (len(code) == 4 and code.isdigit()) or not children.isdigit() or (wait and not wait.isdigit()) \
+            or (wait and int(wait) == 0):
+        raise argparse.ArgumentTypeError("expected CODE:CHILDREN or CODE:CHILDREN:WAIT_DAYS (the median wait for "
+                                         f"specialist care) such as 0037:6000 or 0037:6000:90, got {text!r}")
     names = {m.code: m.name for m in DEMO_MUNICIPALITIES}
-    return Municipality(code, names.get(code, f"Synthetische gemeente {code}"), int(children))
+    extra = {"wait_median_days": float(wait)} if wait else {}
+    return Municipality(code, names.get(code, f"Synthetische gemeente {code}"), int(children), **extra)
 
 
 def cmd_synth(a: argparse.Namespace) -> int:
@@ -344,8 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("synth", help="write synthetic registries with a known causal truth")
     s.add_argument("--out", required=True, metavar="DIR", help="folder for the registries, one sub-folder per municipality")
     s.add_argument("--seed", type=int, default=20261123, metavar="N", help="random seed (default: %(default)s)")
-    s.add_argument("--municipality", type=_municipality, action="append", metavar="CODE:CHILDREN",
-                   help="a municipality and its number of children, e.g. 0037:6000; repeat for more "
+    s.add_argument("--municipality", type=_municipality, action="append", metavar="CODE:CHILDREN[:WAIT]",
+                   help="a municipality and its number of children, e.g. 0037:6000, optionally its median wait "
+                        "for specialist care in days (default 42), e.g. 0037:6000:90; repeat for more "
                         "(default: the three demo municipalities 9901, 9902, 9903)")
     s.add_argument("--region", type=int, metavar="N",
                    help="N fictional municipalities of realistic sizes (the shape of the Dutch municipalities; "
