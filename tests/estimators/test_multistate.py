@@ -26,6 +26,12 @@ def test_equal_to_r_survfit_with_reversible_transitions_staggered_entry_ties_and
     np.testing.assert_array_equal(fit.pstate.index.to_numpy(), ref.index.to_numpy())
     np.testing.assert_allclose(fit.pstate[STATES].to_numpy(), ref[[f"p_{s}" for s in STATES]].to_numpy(), atol=1e-8)
     np.testing.assert_allclose(fit.std_err[STATES].to_numpy(), ref[[f"se_{s}" for s in STATES]].to_numpy(), atol=1e-6)
+    # without standard errors (the appendix's fast path): the same probabilities and numbers at risk
+    fast = aalen_johansen_multistate(d, id="id", start="tstart", stop="tstop", from_state="from",
+                                     to_state="to_state", weights="w", states=STATES, se=False)
+    np.testing.assert_allclose(fast.pstate[STATES].to_numpy(), ref[[f"p_{s}" for s in STATES]].to_numpy(), atol=1e-8)
+    np.testing.assert_allclose(fast.n_risk.to_numpy(), fit.n_risk.to_numpy(), atol=1e-9)
+    assert fast.std_err.isna().all().all()
 
 
 def _mtest() -> pd.DataFrame:

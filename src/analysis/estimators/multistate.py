@@ -56,11 +56,13 @@ class MultistateFit:
 
 def aalen_johansen_multistate(data: pd.DataFrame, *, id: str, start: str, stop: str, from_state: str,
                               to_state: str, weights: str | None = None, states: list | None = None,
-                              start_time: float | None = None) -> MultistateFit:
+                              start_time: float | None = None, se: bool = True) -> MultistateFit:
     """State occupation probabilities and their IJ standard errors; see the module notes.
 
-    ``states``: their order in the output (default: sorted). Raises ``ValueError`` for an interval
-    that does not end after it starts, a negative weight, or a subject in two rows at once."""
+    ``states``: their order in the output (default: sorted). ``se=False``: the probabilities alone
+    (``std_err`` NaN), without the per-subject influence matrix: from cumulative sums, for curves
+    over tens of thousands of children. Raises ``ValueError`` for an interval that does not end
+    after it starts, a negative weight, or a subject in two rows at once."""
     d = data
     t0, t1 = d[start].to_numpy(float), d[stop].to_numpy(float)
     if np.any(~(t1 > t0)):
@@ -91,6 +93,8 @@ def aalen_johansen_multistate(data: pd.DataFrame, *, id: str, start: str, stop: 
         raise ValueError(f"nobody at risk at the first time {times[0]}")
     p0 = p / p.sum()
     p = p0.copy()
+    if not se:
+        return _occupation_only(names, p0, times, t0, t1, fs, ts, w)
     # rows enter the risk sets after their start, leave after their stop: per state, the weight at
     # risk just before each time as the difference of two cumulative sums
     by_start, by_stop = np.argsort(t0, kind="stable"), np.argsort(t1, kind="stable")
@@ -130,3 +134,35 @@ def aalen_johansen_multistate(data: pd.DataFrame, *, id: str, start: str, stop: 
                          std_err=pd.DataFrame(np.array(out_se).reshape(-1, S), index=idx, columns=names),
                          dA=np.array(out_dA).reshape(-1, S, S),
                          n_risk=pd.DataFrame(np.array(out_y).reshape(-1, S), index=idx, columns=names))
+
+
+def _occupation_only(names, p0, times, t0, t1, fs, ts, w) -> MultistateFit:
+    """The probabilities of :func:`aalen_johansen_multistate` without standard errors: the weight at
+    risk per state and time from sorted starts and stops (start < t <= stop), the transitions per
+    time in one pass, then one S × S product per time."""
+    S, T = len(names), len(times)
+    Y = np.zeros((T, S))
+    for k in range(S):
+        m = fs == k
+        a, b = np.sort(t0[m]), np.sort(t1[m])
+        ca = np.concatenate([[0.0], np.cumsum(w[m][np.argsort(t0[m], kind="stable")])])
+        cb = np.concatenate([[0.0], np.cumsum(w[m][np.argsort(t1[m], kind="stable")])])
+        Y[:, k] = ca[np.searchsorted(a, times, side="left")] - cb[np.searchsorted(b, times, side="left")]
+    ev = (ts != fs) & (t1 >= times[0])
+    ti = np.searchsorted(times, t1[ev])
+    dN = np.zeros((T, S, S))
+    np.add.at(dN, (ti, fs[ev], ts[ev]), w[ev])
+    dA = np.divide(dN, Y[:, :, None], out=np.zeros((T, S, S)), where=Y[:, :, None] > 0)
+    diag = np.arange(S)
+    dA[:, diag, diag] = -dA.sum(axis=2)
+    out = np.empty((T, S))
+    p = p0.copy()
+    eye = np.eye(S)
+    for i in range(T):
+        if dN[i].any():
+            p = p @ (eye + dA[i])
+        out[i] = p
+    idx = pd.Index(times, name="time")
+    return MultistateFit(states=names, p0=p0, pstate=pd.DataFrame(out, index=idx, columns=names),
+                         std_err=pd.DataFrame(np.full((T, S), np.nan), index=idx, columns=names), dA=dA,
+                         n_risk=pd.DataFrame(Y, index=idx, columns=names))

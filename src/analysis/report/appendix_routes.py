@@ -78,7 +78,8 @@ def build_routes_appendix(p: AnalysisParams) -> RoutesAppendix:
         anchors["signal"] = _first(days(sig["screening_date"]), sig["person_id"], window)
     occupation = {}
     for key, anchor in anchors.items():
-        occupation[key] = rt.occupation_after(rw.spells, anchor, window["hi"]) if len(anchor) else None
+        # the shares alone: the figure shows no band (stacked shares cannot carry one)
+        occupation[key] = rt.occupation_after(rw.spells, anchor, window["hi"], se=False) if len(anchor) else None
     # the flow: the level group at fixed months after the first light support, children followed that long
     a = anchors["light"]
     followed = a[window["hi"].reindex(a.index).to_numpy() >= a.to_numpy() + FLOW_MONTHS[-1] * DAYS_PER_MONTH + 1]
@@ -330,7 +331,7 @@ def occupation_shown(fit, p, months: int = OCCUPATION_MONTHS) -> pd.DataFrame | 
     idx = np.searchsorted(times, grid * DAYS_PER_MONTH, side="right") - 1
     ps = fit.pstate.to_numpy()
     nr = fit.n_risk.sum(axis=1).to_numpy()
-    p0 = fit.n_risk.iloc[0].to_numpy(float) / max(float(fit.n_risk.iloc[0].sum()), 1e-12)   # the start: states at risk first
+    p0 = fit.p0
     rows = []
     for m, i in zip(grid, idx):
         n_at = nr[min(i + 1, len(nr) - 1)]     # at risk just after the month's point

@@ -132,7 +132,7 @@ def repeat_use(episodes: pd.DataFrame, years: float = REPEAT_YEARS) -> pd.Series
     return pd.Series(repeat, index=episodes.index, name="repeat_use")
 
 
-def occupation_after(spells: pd.DataFrame, anchor: pd.Series, follow_end: pd.Series):
+def occupation_after(spells: pd.DataFrame, anchor: pd.Series, follow_end: pd.Series, se: bool = True):
     """The share of children in each level (and without help) over time since an anchor (their
     first light support, their first signal): the multi-state Aalen–Johansen estimator
     (:func:`analysis.estimators.multistate.aalen_johansen_multistate`) on each child's level spells
@@ -169,7 +169,7 @@ def occupation_after(spells: pd.DataFrame, anchor: pd.Series, follow_end: pd.Ser
     rows = rows[rows["stop"] > rows["start"]]
     states = [lv for lv in (NO_HELP, *LEVELS) if lv in set(rows["from"]) | set(rows["to"])]
     return aalen_johansen_multistate(rows, id="id", start="start", stop="stop", from_state="from", to_state="to",
-                                     states=states)
+                                     states=states, se=se)
 
 
 AGE_GROUPS = (0, 4, 12, 18, 23)     # years: 0–3, 4–11, 12–17, 18–22
