@@ -644,7 +644,7 @@ _ROUTES_WORDS = {
         "routes_index_title": "Routes en wachttijden per gemeente",
         "routes_index_intro": "Wachttijd van aanmelding tot start van de hulp (mediaan en aandeel binnen de norm, "
                               "met 95%-BI; intrekking concurreert) en opschaling vanuit lichte ondersteuning per 100 "
-                              "kindjaren in lichte ondersteuning. *Voorwaardelijk*: zonder tabel aanmeldingen alleen "
+                              "kindjaren in lichte ondersteuning. <em>Voorwaardelijk</em>: zonder tabel aanmeldingen alleen "
                               "de gestarte trajecten, dus te korte wachttijden.",
         "median_wait_index": "mediane wachttijd, dagen (95%-BI)", "within_norm_index": "gestart binnen de norm, % (95%-BI)",
         "step_up_index": "opschaling per 100 kindjaren licht (95%-BI)", "norm_days_index": "norm, dagen", "conditional_short": "voorwaardelijk",
@@ -680,7 +680,7 @@ _ROUTES_WORDS = {
         "routes_index_title": "Routes and waiting times per municipality",
         "routes_index_intro": "Wait from the request to the start of help (median and share within the norm, with "
                               "95% CI; withdrawal competes) and step-up out of light support per 100 child-years "
-                              "in light support. *Conditional*: without a requests table only the started episodes, "
+                              "in light support. <em>Conditional</em>: without a requests table only the started episodes, "
                               "so waits that are too short.",
         "median_wait_index": "median wait, days (95% CI)", "within_norm_index": "started within the norm, % (95% CI)",
         "step_up_index": "step-up per 100 child-years in light support (95% CI)", "norm_days_index": "norm, days", "conditional_short": "conditional",
