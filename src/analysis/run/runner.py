@@ -231,8 +231,10 @@ def _sensitivity_beside(ap) -> None:
         pass
 
 
-#: the notebooks of a unit run side by side in this many kernels (they only read the cached analyses)
-NOTEBOOK_KERNELS = 4
+#: the notebooks of a unit run side by side in this many kernels (they only read the cached analyses);
+#: the fourth waits for the first to end: on two cores a fourth kernel at once gains nothing, and two
+#: pool workers would start eight kernels at a time
+NOTEBOOK_KERNELS = 3
 
 
 def _execute_all(u: Unit, ap) -> None:
