@@ -38,6 +38,16 @@ def test_index_puts_the_municipalities_side_by_side_and_links_resolve(published)
             assert est is None or f"{100 * est:+.1f}" not in row
         else:
             assert est is not None and f"{100 * est:+.1f}" in row
+        # appendix 4's block: the median wait, the share within the norm and the step-up rate side by side
+        block = index[index.index('<table id="routes">'):]
+        routes_row = re.search(rf"<tr><th>{code} .*?</tr>", block).group(0)
+        median = r["waiting"]["median_days"]
+        assert median["estimate"] is None or f"{median['estimate']:.0f} ({median['ci_low']:.0f} … " in routes_row
+        within = r["waiting"]["share_started_within_norm"]
+        assert within["estimate"] is None or f"{100 * within['estimate']:.1f}" in routes_row
+        up = r["routes"]["step_up_per_100_child_years"]
+        assert up["estimate"] is None or f"{up['estimate']:.1f}" in routes_row
+    assert "Routes en wachttijden per gemeente" in index
 
 
 @pytest.mark.slow

@@ -70,3 +70,15 @@ def test_the_registry_gives_requests_where_delivered_and_started_episodes_otherw
                         "intervention_level": ["licht", "licht"]})
     frame, conditional = request_frame({"requests": req, "light_support_episodes": light}, "2024-12-31")
     assert not conditional and list(frame["outcome"]) == ["started", "waiting"]
+
+
+def test_a_share_that_would_give_back_a_count_below_the_threshold_is_not_shown():
+    from analysis.study.waiting import share_shown, started_by
+    # 40 requests: 6 start on day 10, 20 on day 40, 14 still waiting at day 100
+    req = pd.DataFrame({"request_day": 0.0, "outcome": ["started"] * 26 + ["waiting"] * 14,
+                        "outcome_day": [10.0] * 6 + [40.0] * 20 + [np.nan] * 14})
+    w = from_requests(req, extract_day=100.0)
+    assert started_by(w, 28) == 6 and started_by(w, 56) == 26
+    assert not share_shown(w, 28, 10)          # 6 started by day 28: 15% of 40 gives 6 back
+    assert share_shown(w, 56, 10)              # 26 started, 14 not
+    assert not share_shown(w, 56, 15)          # 14 not started by day 56, below a threshold of 15

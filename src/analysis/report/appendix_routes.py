@@ -201,7 +201,8 @@ def _wait_row(label: str, w, p, lang: str) -> dict:
     ok = n >= p.min_cell and w.n_started >= p.min_cell
     row[t("median_wait", lang)] = _ci(w.median_days, nd=0, lang=lang) if ok else "–"
     for d in sorted(w.share_within):
-        row[t("within_days", lang, d=d)] = _ci(w.share_within[d], 100, 0, lang) if ok else "–"
+        row[t("within_days", lang, d=d)] = _ci(w.share_within[d], 100, 1, lang) if ok and wt.share_shown(w, d, p.min_cell) \
+            else "–"
     return row
 
 
@@ -224,7 +225,9 @@ def waiting_table(a: RoutesAppendix, lang: str) -> pd.DataFrame:
         hidden = {k for k, v in n.items() if v < p.min_cell}
         if len(hidden) == 1 and len(n) > 1:
             hidden.add(min((k for k in n if k not in hidden), key=lambda k: n[k]))
-        for key, g in groups.items():
+        keys = sorted(groups, key=lambda k: rt.RANK.get(k, len(rt.LEVELS))) if by == "level" else list(groups)
+        for key in keys:
+            g = groups[key]
             name = level_name(key, lang) if by == "level" and key else str(key) or "–"
             row = _wait_row(f"{t('by_' + by, lang)}: {name}", g, p, lang)
             if key in hidden:

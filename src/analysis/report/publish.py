@@ -338,7 +338,7 @@ def _routes_table(results: dict[str, dict], names: dict[str, str], lang: str) ->
         norm = wait.get("norm_days")
         cond = f' <span class="synth">({e(w["conditional_short"])})</span>' if wait.get("conditional_on_starting") else ""
         rows.append(f"<tr><th>{e(c)} {e(names[c])}</th><td>{_ci(wait.get('median_days'), 1, 0, '')}{cond}</td>"
-                    f"<td>{_ci(wait.get('share_started_within_norm'), 100, 0, '')}</td><td>{e(str(norm or '–'))}</td>"
+                    f"<td>{_ci(wait.get('share_started_within_norm'), 100, 1, '')}</td><td>{e(str(norm or '–'))}</td>"
                     f"<td>{_ci(routes.get('step_up_per_100_child_years'), 1, 1, '')}</td></tr>")
     if not rows:
         return ""

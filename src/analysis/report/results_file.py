@@ -159,10 +159,13 @@ def _routes_blocks(r, p) -> dict:
     w = r.waiting
     few = w is not None and (w.n_requests < p.min_cell or 0 < w.n_started < p.min_cell)   # estimates hidden
     hide = lambda d: {"estimate": None, "ci_low": None, "ci_high": None} if few else d  # noqa: E731
+    from ..study.waiting import share_shown    # a share that would give back a count below the threshold: hidden
+    share = lambda d: hide(w.share_within[d]) if share_shown(w, d, p.min_cell) \
+        else {"estimate": None, "ci_low": None, "ci_high": None}  # noqa: E731
     waiting = None if w is None else {
-        "median_days": hide(w.median_days), "share_started_within_norm": hide(w.share_started_within_norm),
+        "median_days": hide(w.median_days), "share_started_within_norm": share(w.norm_days),
         "norm_days": w.norm_days, "conditional_on_starting": w.conditional,
-        "share_started_within_weeks": {str(d // 7): hide(w.share_within[d]) for d in (28, 56, 84)},
+        "share_started_within_weeks": {str(d // 7): share(d) for d in (28, 56, 84)},
         "n_requests": _protect_flow({"n": w.n_requests}, p)["n"]}
     from ..study.routes import LIGHT_LEVELS, step_up_out_of
     small = lambda k: 0 < k < p.min_cell  # noqa: E731  (a rate, with its exact interval, gives its count back)

@@ -49,6 +49,21 @@ class WaitingTimes:
         return self.share_within[self.norm_days]
 
 
+def started_by(w: WaitingTimes, day: int) -> float:
+    """Requests started within ``day`` days (the events of the curve up to it)."""
+    tab = w.curve.table
+    return float(tab.loc[tab["time"] <= day, "events"].sum())
+
+
+def share_shown(w: WaitingTimes, day: int, min_cell: int) -> bool:
+    """A share started within ``day`` days is shown only where the requests started by then and
+    those not started by then are both none or at least ``min_cell``: a share times the number of
+    requests gives that count back."""
+    k = started_by(w, day)
+    rest = w.n_requests - k
+    return (k == 0 or k >= min_cell) and (rest == 0 or rest >= min_cell)
+
+
 def _first_at_or_above(times: np.ndarray, values: np.ndarray, level: float) -> float | None:
     hit = np.flatnonzero(values >= level - 1e-12)
     return float(times[hit[0]]) if len(hit) else None
