@@ -111,6 +111,28 @@ def test_wrong_date_format_names_their_column(export):
         validate_delivery(export)
     assert err.value.file == "BRP.csv" and err.value.row == 2 and err.value.column == "Datum vestiging (start_date)"
     assert "3 of 3 values" in str(err.value) and "date_format" in str(err.value)
+    # the message says what the values look like: here the default, so date_format must go
+    assert "look like jjjj-mm-dd" in str(err.value) and "remove date_format: dd-mm-jjjj" in str(err.value)
+
+
+def test_a_date_column_in_another_format_is_named_with_the_format_it_looks_like(export):
+    text = (export / "BRP.csv").read_bytes().decode("cp1252")
+    for a, b in (("01-03-2010", "20100301"), ("15-07-2012", "20120715"), ("20-01-2008", "20080120")):
+        text = text.replace(a, b)
+    (export / "BRP.csv").write_bytes(text.encode("cp1252"))
+    with pytest.raises(RegistryError, match="look like jjjjmmdd: set date_format: jjjjmmdd"):
+        validate_delivery(export)
+
+
+def test_guess_date_format():
+    from analysis.registry.mapping import guess_date_format
+    s = lambda *v: pd.Series(list(v))  # noqa: E731
+    assert guess_date_format(s("2010-03-01", "2012-07-15", "")) == "jjjj-mm-dd"
+    assert guess_date_format(s("01-03-2010", "15-07-2012")) == "dd-mm-jjjj"
+    assert guess_date_format(s("01/03/2010", "15/07/2012")) == "dd/mm/jjjj"
+    assert guess_date_format(s("03/01/2010", "07/15/2012")) == "mm/dd/jjjj"   # 15 cannot be a month
+    assert guess_date_format(s("20100301", "20120715")) == "jjjjmmdd"
+    assert guess_date_format(s("maandag", "dinsdag")) is None and guess_date_format(s("", "")) is None
 
 
 def test_one_impossible_date_rejects_its_row_and_an_open_end_means_no_end(export):
@@ -127,3 +149,24 @@ def test_missing_mapped_file(export):
     (export / "JGZ.xlsx").unlink()
     with pytest.raises(RegistryError, match="JGZ.xlsx"):
         validate_delivery(export)
+
+
+def test_the_provenance_lists_the_applied_mapping_without_file_or_sheet_names(export):
+    from analysis.report import disclosure as dc
+    from analysis.report.publish import mapping_html
+    from analysis.run.provenance import applied_mapping
+    m = applied_mapping(export)
+    assert m["persons"]["columns"]["Geslacht"] == "sex" and m["persons"]["recode"]["sex"] == {"1": "M", "2": "V", "0": "O"}
+    assert m["persons"]["date_formats"] == {"birth_date": "jjjjmmdd"}
+    assert m["residence_periods"]["date_formats"] == {"*": "dd-mm-jjjj"}
+    assert m["screenings"]["constants"] == {"instrument": "sdq_parent"}
+    text = str(m)
+    assert "Cliënten export.csv" not in text and "JGZ.xlsx" not in text and "SDQ'" not in text   # no own names of files, sheets
+    page = mapping_html(m, "nl")
+    assert "Geslacht → sex" in page and "hercodering sex: 1 → M" in page and "alle datums dd-mm-jjjj" in page
+    assert "personen" in page                                  # the uniform tables by their Dutch names
+    assert mapping_html({}, "en") == "none: the delivery follows the uniform format"
+    assert applied_mapping(export.parent / "no such folder") == {}
+    html_file = export.parent / "prov.html"
+    html_file.write_text(f"<html><body>{page}</body></html>", encoding="utf-8")
+    assert not dc.scan_file(html_file)

@@ -34,6 +34,7 @@ def test_a_broken_municipality_fails_alone_and_is_named(first_run, region, capsy
         assert len(prov["git_commit"] or "") in (0, 40) and prov["seed"] == 20261123
         assert prov["parameters"]["n_boot"] == 20 and "pandas" in prov["packages"]
         assert set(prov["input_files_sha256"]) >= {"persons", "delivery.yml"}   # by role, not by file name
+        assert prov["mapping"] == {}                              # the uniform format: no mapping applied
         # routes and waiting times: the synthetic registry delivers a requests table (format 1.1), so
         # the waits are those of every request, not only of the started ones
         w = results["waiting"]

@@ -73,6 +73,20 @@ class Mapping:
     def table(self, name: str) -> TableMapping:
         return self.tables.get(name, TableMapping())
 
+    def summary(self) -> dict:
+        """What the mapping does, per uniform table, for the provenance: the columns renamed (own
+        name → uniform name), the recodes (per uniform column: own value → code), the constants and
+        the date formats other than the default. Never the file or sheet names (a municipality's own
+        names may hold anything). Empty: the delivery is in the uniform format."""
+        out = {}
+        for name, tm in sorted(self.tables.items()):
+            entry = {"columns": dict(tm.columns), "recode": {c: dict(m) for c, m in tm.recode.items()},
+                     "constants": dict(tm.constants),
+                     "date_formats": {**({"*": tm.date_format} if tm.date_format != DEFAULT_DATE_FORMAT else {}),
+                                      **tm.dates}}
+            out[name] = {k: v for k, v in entry.items() if v}
+        return out
+
 
 def load_mapping(folder: Path) -> Mapping:
     """``folder/mapping.yml`` if present, else the identity mapping."""
@@ -122,6 +136,27 @@ def strptime_format(fmt: str) -> str:
     if "%Y" not in out or "%m" not in out or "%d" not in out:
         raise RegistryError(f"date format {fmt!r} needs day, month and year (e.g. dd-mm-jjjj)")
     return out
+
+
+#: the date formats a municipality's export uses, tried in this order by :func:`guess_date_format`
+DATE_FORMATS = ("jjjj-mm-dd", "dd-mm-jjjj", "dd/mm/jjjj", "jjjjmmdd", "dd.mm.jjjj", "jjjj/mm/dd", "ddmmjjjj",
+                "mm/dd/jjjj")
+
+
+def guess_date_format(values: pd.Series, share: float = 0.9) -> str | None:
+    """The format of :data:`DATE_FORMATS` in which most filled values (``share``) are dates, the
+    first of the best; None when none fits (or nothing is filled). ``dd/mm/jjjj`` wins over
+    ``mm/dd/jjjj`` when both fit (a Dutch export)."""
+    s = values.astype(str).str.strip()
+    s = s[s != ""]
+    if not len(s):
+        return None
+    best, best_ok = None, 0.0
+    for fmt in DATE_FORMATS:
+        ok = 1.0 - float(parse_dates(s, fmt, strict=False)[2].mean())
+        if ok > best_ok + 1e-12:
+            best, best_ok = fmt, ok
+    return best if best_ok >= share else None
 
 
 # values that mean "no end" in end dates (read as empty): what case systems write for an open end

@@ -17,7 +17,7 @@ from ..errors import BSNFoundError, RegistryError
 from ..fingerprint import file_sha256
 from .bsn import looks_like_bsn
 from .delivery import load_delivery
-from .mapping import OPEN_END, Mapping, apply_columns, load_mapping, parse_dates
+from .mapping import DATE_FORMATS, OPEN_END, Mapping, apply_columns, guess_date_format, load_mapping, parse_dates
 from .merge import merge_overlaps
 from .readers import ROW, find_table_file, read_table_file
 from .schema import FORMAT, Format, Table
@@ -243,12 +243,18 @@ def _parse_all_dates(df: pd.DataFrame, table: Table, mapping: Mapping, file: str
         filled = int((values.astype(str).str.strip() != "").sum())
         if bad.sum() >= 3 and bad.sum() > 0.5 * filled:     # a column in another format, not a typo
             pos = bad.idxmax()
-            hint = (" (an Excel date cell needs no date_format; a text cell does)" if fmt != "jjjj-mm-dd"
-                    and str(df.at[pos, name])[:4].isdigit() and str(df.at[pos, name])[4:5] == "-" else "")
+            looks = guess_date_format(values)
+            if looks == "jjjj-mm-dd" and fmt != looks:
+                hint = (f"; the values look like {looks}, the default: remove date_format: {fmt} for this column "
+                        "(Excel date cells are read this way too: they need no date_format, text cells do)")
+            elif looks:
+                hint = f"; the values look like {looks}: set date_format: {looks} for this table or column in mapping.yml"
+            else:
+                hint = (f"; they fit none of {', '.join(DATE_FORMATS)}: look at the column (set date_format in "
+                        "mapping.yml, per column under dates: if the columns differ)")
             raise RegistryError(f"cannot read date {df.at[pos, name]!r} with format {fmt!r}: "
-                                f"{int(bad.sum())} of {filled} values in this column are no date in that format "
-                                f"(set date_format in mapping.yml){hint}", file=file,
-                                row=int(df.at[pos, ROW]), column=tm.source_name(name))
+                                f"{int(bad.sum())} of {filled} values in this column are no date in that format"
+                                f"{hint}", file=file, row=int(df.at[pos, ROW]), column=tm.source_name(name))
         probs.add(bad.to_numpy(), "bad_date", name)
         out[name] = parsed
         if precision is not None and "birth_date_precision" in table.columns:

@@ -126,6 +126,28 @@ def protocol_html(lang: str) -> str | None:
             f'</style></head><body>{body}</body></html>\n')
 
 
+def mapping_html(mapping: dict, lang: str) -> str:
+    """The applied mapping, per uniform table: renames, recodes, constants, date formats."""
+    w = WORDS[lang]
+    e = html.escape
+    if not mapping:
+        return e(w["mapping_none"])
+    items = []
+    for table, m in mapping.items():
+        parts = []
+        if m.get("columns"):
+            parts.append(f'{w["mapping_columns"]}: ' + ", ".join(f"{e(a)} → {e(b)}" for a, b in m["columns"].items()))
+        for col, rec in m.get("recode", {}).items():
+            parts.append(f'{w["mapping_recode"]} {e(col)}: ' + ", ".join(f"{e(a)} → {e(b)}" for a, b in rec.items()))
+        if m.get("constants"):
+            parts.append(f'{w["mapping_constants"]}: ' + ", ".join(f"{e(a)} = {e(b)}" for a, b in m["constants"].items()))
+        if m.get("date_formats"):
+            parts.append(f'{w["mapping_dates"]}: ' + ", ".join(f"{e(w['mapping_all'] if a == '*' else a)} {e(b)}"
+                                                               for a, b in m["date_formats"].items()))
+        items.append(f"<li>{e(table_name(table, lang))}: {'; '.join(parts) or '–'}</li>")
+    return f"<ul>{''.join(items)}</ul>"
+
+
 def provenance_html(prov: dict, lang: str, protocol: str | None = f"../{PROTOCOL_PAGE}") -> str:
     w = WORDS[lang]
     e = html.escape
@@ -145,6 +167,7 @@ def provenance_html(prov: dict, lang: str, protocol: str | None = f"../{PROTOCOL
                if protocol and PROTOCOL.exists() else "")
             + f'<dt>{w["params"]}</dt><dd>{params}</dd>'
             f'<dt>{w["inputs"]}</dt><dd><ul>{inputs}</ul></dd>'
+            f'<dt>{w["mapping_applied"]}</dt><dd>{mapping_html(prov.get("mapping") or {}, lang)}</dd>'
             f'<dt>{w["packages"]}</dt><dd>{packages}</dd></dl></section>')
 
 

@@ -66,8 +66,19 @@ def git_state() -> dict:
     return {"git_commit": commit, "git_dirty": bool(status) if status is not None else None}
 
 
-def provenance(inputs: dict[str, str], parameters: dict, seed: int | None) -> dict:
-    """The provenance block of one municipality's appendices and ``results.json``."""
+def applied_mapping(folder: Path) -> dict:
+    """What the delivery's ``mapping.yml`` does (:meth:`analysis.registry.mapping.Mapping.summary`):
+    empty for a delivery in the uniform format."""
+    from ..registry.mapping import load_mapping
+    try:
+        return load_mapping(Path(folder)).summary()
+    except Exception:     # an unreadable mapping.yml fails validation with its own message
+        return {}
+
+
+def provenance(inputs: dict[str, str], parameters: dict, seed: int | None, mapping: dict | None = None) -> dict:
+    """The provenance block of one municipality's appendices and ``results.json``; ``mapping``: the
+    applied mapping (:func:`applied_mapping`), besides ``mapping.yml``'s hash among the inputs."""
     return {**git_state(), "code_sha256": code_sha256(), "notebooks_sha256": notebooks_sha256(),
-            "input_files_sha256": dict(sorted(inputs.items())),
+            "input_files_sha256": dict(sorted(inputs.items())), "mapping": mapping or {},
             "packages": package_versions(), "parameters": parameters, "seed": seed}

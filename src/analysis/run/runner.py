@@ -35,7 +35,7 @@ from ..registry.validate import MAX_REJECTED, essential_losses
 from ..study.bootstrap import THREAD_VARS
 from ..study.params import AnalysisParams
 from .params import NOTEBOOK_PARAMS, SurvivalParams
-from .provenance import input_hashes, input_roles, provenance
+from .provenance import applied_mapping, input_hashes, input_roles, provenance
 
 KERNEL = "python3"           # fixed, so that a notebook saved with another kernel still runs
 CELL_TIMEOUT_S = 1800        # per cell
@@ -324,7 +324,8 @@ def _run(u: Unit, inputs: dict[str, str], in_parent: bool) -> None:
     try:
         out = results_json(primary_analysis(ap), sensitivity_analysis(ap), result.quality(),
                            planning=registration_planning(ap), routes=routes_waiting(ap))
-        out["provenance"] = provenance(input_roles(Path(u.raw), inputs), ap.analysis_key(), ap.seed)
+        out["provenance"] = provenance(input_roles(Path(u.raw), inputs), ap.analysis_key(), ap.seed,
+                                       mapping=applied_mapping(Path(u.raw)))
         io.write_json(u.folder / "results.json", out)
     except Exception as exc:
         exc.stage = "results.json"
