@@ -15,6 +15,8 @@ MSG = "http://www.istandaarden.nl/ijw/{rel}/{jw}/schema"
 def message(jw: str, code: str, blocks: str, rel: str = "3_2", bsn: str = "123456782", header_extra: str = "",
             ns_msg: str | None = None) -> bytes:
     ns = ns_msg or MSG.format(rel=rel, jw=jw)
+    # JW301 goes from the municipality (4-digit code) to the provider (8-digit AGB), the others back
+    sender, receiver = ("0037", "12345678") if jw == "jw301" else ("12345678", "0037")
     lists = {"jw301": "ToegewezenProducten", "jw305": "StartProducten", "jw307": "StopProducten",
              "jw315": "AangevraagdeProducten"}
     return f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -23,8 +25,8 @@ def message(jw: str, code: str, blocks: str, rel: str = "3_2", bsn: str = "12345
     <{jw}:BerichtCode>{code}</{jw}:BerichtCode>
     <{jw}:BerichtVersie>3</{jw}:BerichtVersie>
     <{jw}:BerichtSubversie>2</{jw}:BerichtSubversie>
-    <{jw}:Afzender>0037</{jw}:Afzender>
-    <{jw}:Ontvanger>12345678</{jw}:Ontvanger>
+    <{jw}:Afzender>{sender}</{jw}:Afzender>
+    <{jw}:Ontvanger>{receiver}</{jw}:Ontvanger>
     <{jw}:BerichtIdentificatie><ijw:Identificatie>M0001</ijw:Identificatie><ijw:Dagtekening>2021-03-01</ijw:Dagtekening></{jw}:BerichtIdentificatie>
     {header_extra}
   </{jw}:Header>
