@@ -84,3 +84,35 @@ def test_from_parsed_messages():
     assert ep[["bsn", "provider", "allocation", "category", "code", "start"]].values.tolist() == \
         [["123456782", "12345678", "4711", "45", "45A01", "2021-02-15"]]
     assert acc["xpath"].tolist() == ["/jw305:Bericht/jw305:Client/jw305:StartProducten/jw305:StartProduct[1]"]
+
+
+def _alloc(nr: str, stamp: str, ref: str, end: str = "", change: str = "05", start: str = "2021-02-01") -> str:
+    end_el = f"<jw301:Einddatum>{end}</jw301:Einddatum>" if end else ""
+    return (f"<jw301:ToegewezenProduct><jw301:ToewijzingNummer>{nr}</jw301:ToewijzingNummer>"
+            f"<jw301:ReferentieAanbieder>{ref}</jw301:ReferentieAanbieder>"
+            "<jw301:Product><ijw:Categorie>45</ijw:Categorie><ijw:Code>45A01</ijw:Code></jw301:Product>"
+            f"<jw301:Toewijzingsdatum>{stamp}</jw301:Toewijzingsdatum><jw301:Toewijzingstijd>10:00:00</jw301:Toewijzingstijd>"
+            f"<jw301:Ingangsdatum>{start}</jw301:Ingangsdatum>{end_el}<jw301:RedenWijziging>{change}</jw301:RedenWijziging>"
+            "</jw301:ToegewezenProduct>")
+
+
+def test_the_referrer_comes_from_the_request_through_the_allocation():
+    from analysis.registry.ijw_episodes import allocations, attach_referrer
+    req = ("<jw315:AangevraagdProduct><jw315:ReferentieAanbieder>REF1</jw315:ReferentieAanbieder>"
+           "<jw315:Product><ijw:Categorie>45</ijw:Categorie></jw315:Product>"
+           "<jw315:Verwijzer><ijw:Type>02</ijw:Type></jw315:Verwijzer></jw315:AangevraagdProduct>")
+    msgs = [*parse_messages(message("jw315", "446", req), "r.xml"),
+            # allocation 4711 twice (the later snapshot extends it), 5000 withdrawn as never sent
+            *parse_messages(message("jw301", "436", _alloc("4711", "2021-01-20", "REF1")), "a1.xml"),
+            *parse_messages(message("jw301", "436", _alloc("4711", "2021-06-01", "REF1", end="2021-12-31")), "a2.xml"),
+            *parse_messages(message("jw301", "436", _alloc("5000", "2021-01-21", "REF1", end="2021-02-01", change="13")), "a3.xml"),
+            *parse_messages(message("jw305", "438", START.format(status="1")), "s.xml")]
+    a = allocations(msgs).set_index("allocation")
+    assert a.loc["4711", "end"] == "2021-12-31" and not a.loc["4711", "withdrawn"] and a.loc["5000", "withdrawn"]
+    assert a.loc["4711", "provider"] == "12345678"          # JW301's receiver is the provider
+    ep, _ = rebuild(block_frame(msgs))
+    ep = attach_referrer(ep, allocations(msgs), msgs)
+    assert ep[["allocation", "referrer"]].values.tolist() == [["4711", "02"]]
+    # without the request: no referrer (an allocation made without a JW315)
+    ep2 = attach_referrer(rebuild(block_frame(msgs[1:]))[0], allocations(msgs[1:]), msgs[1:])
+    assert ep2["referrer"].tolist() == [""]

@@ -116,3 +116,52 @@ def account(blocks: pd.DataFrame) -> pd.DataFrame:
                         "rejected": g["outcome"].apply(lambda s: int((s == "rejected").sum())),
                         "stop_without_start": g["rule"].apply(lambda s: int((s == "stop_without_start").sum()))})
     return out.reset_index()
+
+
+#: JZ002 RedenWijziging that, with an end date equal to the start date, withdraws an allocation
+#: as if it was never sent (13; 01 in releases before 3.0)
+WITHDRAWN = ("13", "01")
+
+
+def allocations(messages) -> pd.DataFrame:
+    """The current allocations (JW301): per child, provider and allocation number the block with
+    the latest ``Toewijzingsdatum`` + ``Toewijzingstijd`` (each JW301 is a snapshot; extending the
+    end date keeps the number). ``withdrawn``: ended on its start date with reason 13 — as if never
+    sent (it links no referrer)."""
+    rows = []
+    for m in messages:
+        if m.kind != "JW301":
+            continue
+        for b in m.blocks:
+            rows.append({"bsn": m.client.get("Bsn", ""), "provider": m.header.get("Ontvanger", ""),
+                         "allocation": b.get("ToewijzingNummer"), "stamp": b.get("Toewijzingsdatum") + "T"
+                         + b.get("Toewijzingstijd", "00:00:00"), "category": b.get("Product/Categorie"),
+                         "code": b.get("Product/Code"), "start": b.get("Ingangsdatum"), "end": b.get("Einddatum"),
+                         "reference": b.get("ReferentieAanbieder"), "change": b.get("RedenWijziging")})
+    cols = ["bsn", "provider", "allocation", "stamp", "category", "code", "start", "end", "reference", "change"]
+    a = pd.DataFrame(rows, columns=cols)
+    a = a.sort_values("stamp", kind="stable").drop_duplicates(["bsn", "provider", "allocation"], keep="last")
+    a["withdrawn"] = a["change"].isin(WITHDRAWN) & (a["end"] == a["start"]) & (a["end"] != "")
+    return a.reset_index(drop=True)
+
+
+def attach_referrer(episodes: pd.DataFrame, allocs: pd.DataFrame, messages) -> pd.DataFrame:
+    """``referrer`` (COD327) of each episode: from the JW315 request whose ``ReferentieAanbieder``
+    the episode's allocation carries (same child and provider; the latest request if several); empty
+    for an allocation without a request, a withdrawn one, or none."""
+    reqs = []
+    for m in messages:
+        if m.kind != "JW315":
+            continue
+        for b in m.blocks:
+            reqs.append({"bsn": m.client.get("Bsn", ""), "provider": m.header.get("Afzender", ""),
+                         "reference": b.get("ReferentieAanbieder"), "referrer": b.get("Verwijzer/Type"),
+                         "date": m.date})
+    r = pd.DataFrame(reqs, columns=["bsn", "provider", "reference", "referrer", "date"])
+    r = r.sort_values("date", kind="stable").drop_duplicates(["bsn", "provider", "reference"], keep="last")
+    live = allocs.loc[~allocs["withdrawn"], ["bsn", "provider", "allocation", "reference"]]
+    link = live.merge(r[["bsn", "provider", "reference", "referrer"]], on=["bsn", "provider", "reference"], how="left")
+    out = episodes.merge(link[["bsn", "provider", "allocation", "referrer"]], on=["bsn", "provider", "allocation"],
+                         how="left")
+    out["referrer"] = out["referrer"].fillna("")
+    return out
