@@ -134,3 +134,26 @@ def test_an_element_in_a_foreign_namespace_inside_a_message_is_named():
     with pytest.raises(IjwError, match="'Extra' in an unknown namespace") as err:
         parse_messages(message("jw305", "438", block), "g.xml")
     assert err.value.element == "//Extra" and err.value.file == "g.xml"
+
+
+def test_an_archive_folder_or_zip_is_read_and_broken_files_are_named_not_lost(tmp_path):
+    import zipfile
+    from analysis.registry.ijw import read_archive
+    folder = tmp_path / "archief"
+    (folder / "2021").mkdir(parents=True)
+    (folder / "2021" / "start.xml").write_bytes(message("jw305", "438", START.format(status="1")))
+    (folder / "2021" / "kapot.xml").write_bytes(message("jw305", "438", START.format(status="1"))[:-40])
+    (folder / "leesmij.txt").write_text("log")
+    msgs, bad = read_archive(folder)
+    assert [m.file for m in msgs] == ["2021/start.xml"]
+    assert [(b["file"], b["reason"][:13]) for b in bad] == [("2021/kapot.xml", "malformed XML"), ("leesmij.txt", "not_xml")]
+    zpath = tmp_path / "archief.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(folder).as_posix())
+    zmsgs, zbad = read_archive(zpath)
+    assert [m.file for m in zmsgs] == ["2021/start.xml"] and len(zbad) == 2
+    from analysis.errors import RegistryError
+    with pytest.raises(RegistryError, match="not a folder or a zip"):
+        read_archive(folder / "leesmij.txt")

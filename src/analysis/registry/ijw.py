@@ -176,3 +176,30 @@ def _message(root: ET.Element, file: str) -> Message:
         blocks.append(Block(fields=fields, xpath=xp))
     client = {k: v for k, v in client.items() if not k.startswith(list_name + "/")}
     return Message(file=file, kind=kind, release=release, header=header, client=client, blocks=blocks)
+
+
+def read_archive(path) -> tuple[list[Message], list[dict]]:
+    """Every message of a folder (searched recursively) or a zip of iJw XML files, and the files
+    that could not be read (``file``, ``element``, ``reason``): a broken file is named and set aside,
+    the others are read; nothing is left out silently. Files that are not ``.xml`` are listed as
+    ``not_xml`` (an archive may hold retour messages' PDFs, logs, …)."""
+    import zipfile
+    from pathlib import Path
+    path = Path(path)
+    if path.is_dir():
+        items = [(str(p.relative_to(path)), p.read_bytes) for p in sorted(path.rglob("*")) if p.is_file()]
+    elif path.is_file() and zipfile.is_zipfile(path):
+        zf = zipfile.ZipFile(path)
+        items = [(n, (lambda n=n: zf.read(n))) for n in sorted(zf.namelist()) if not n.endswith("/")]
+    else:
+        raise RegistryError("not a folder or a zip file of iJw messages", file=str(path))
+    messages, rejected = [], []
+    for name, read in items:
+        if not name.lower().endswith(".xml"):
+            rejected.append({"file": name, "element": "", "reason": "not_xml"})
+            continue
+        try:
+            messages += parse_messages(read(), name)
+        except IjwError as exc:
+            rejected.append({"file": exc.file or name, "element": exc.element or "", "reason": exc.reason})
+    return messages, rejected
