@@ -6,6 +6,7 @@
                     [--region N | --national] [--scale F] [--no-truth]
     workbench validate DIR [--processed DIR]      exit 0 clean, 1 rows rejected, 2 unreadable
     workbench pseudonymise IN OUT [--key-file F]  (or WORKBENCH_PSEUDONYM_KEY)
+    workbench import-ijw ARCHIVE --out DIR [--key-file F]   specialist episodes from iJw messages (exit 1: rejections)
     workbench batch [--municipality CODE ...] [--workers N | --scheduler ADDRESS] [--force] [--lang nl|en]
                     [--runs DIR] ...              exit 0 all done, 1 a municipality failed (named)
     workbench publish [--runs DIR] [--out OUT] [--lang nl|en] [--pdf]
@@ -168,6 +169,27 @@ def cmd_pooled(a: argparse.Namespace) -> int:
         print(f"  {warned} municipalities with data-quality warnings in their registration design"
               + (f" (listed in {a.out})" if a.out else " (--out FILE lists them)"))
     return EXIT_OK
+
+
+def cmd_import_ijw(a: argparse.Namespace) -> int:
+    from .registry.ijw_import import import_archive, write_import
+    from .registry.pseudonymise import load_key
+    key = load_key(Path(a.key_file) if a.key_file else None)
+    result = import_archive(Path(a.archive), key)
+    written = write_import(result, Path(a.out))
+    for r in result.account.to_dict("records"):
+        print(f"{r['kind']}: read {r['read']}, used {r['used']}, deleted {r['deleted']}, rejected {r['rejected']}"
+              + (f" ({r['stop_without_start']} stops without a start)" if r["stop_without_start"] else ""))
+    for f in result.rejected_files:
+        print(f"  ! {f['file']}: {f['reason']}", file=sys.stderr)
+    for b in result.rejected_blocks.to_dict("records"):
+        print(f"  ! {b['file']} {b['xpath']}: {b['rule']}", file=sys.stderr)
+    if result.no_hulpvorm:
+        print(f"  ! {result.no_hulpvorm} episodes have a product category without a BIJ form of care; "
+              "validation will reject them", file=sys.stderr)
+    print(f"{len(result.episodes)} specialist episodes → {written[0]}; the account in {written[1]} "
+          "(BSNs pseudonymised on reading; the key was not written anywhere)")
+    return EXIT_OK if result.clean else EXIT_REJECTED
 
 
 def cmd_pseudonymise(a: argparse.Namespace) -> int:
@@ -411,6 +433,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a column that holds person identifiers; repeat for more (default: the columns that "
                         "mapping.yml maps to person_id, else person_id)")
     p.set_defaults(func=cmd_pseudonymise)
+    j = sub.add_parser("import-ijw", help="specialist episodes from an archive of iJw messages (JW301/305/307/315): "
+                                          "exit 0 clean, 1 when messages or files were rejected")
+    j.add_argument("archive", help="a folder (searched recursively) or a zip of iJw XML messages")
+    j.add_argument("--out", required=True, metavar="DIR",
+                   help="the delivery folder: specialist_episodes.csv and import_report.json are written there")
+    j.add_argument("--key-file", metavar="FILE",
+                   help="file with the secret key, at least 16 bytes (default: $WORKBENCH_PSEUDONYM_KEY)")
+    j.set_defaults(func=cmd_import_ijw)
     r = sub.add_parser("run", help="batch, then publish: the main job")
     _batch_options(r)
     r.add_argument("--out", default=None, metavar="DIR",
