@@ -156,18 +156,18 @@ def results_json(pr: PrimaryResults, sens: dict | None, quality: dict | None = N
 def _routes_blocks(r, p) -> dict:
     """``waiting`` and ``routes``: medians and shares with intervals, rates per 100 child-years, the
     number of requests after disclosure control."""
+    from ..study.routes import LIGHT_LEVELS, step_up_out_of
+    from ..study.waiting import share_shown    # a share that would give back a count below the threshold: hidden
+    none = lambda: {"estimate": None, "ci_low": None, "ci_high": None}  # noqa: E731
     w = r.waiting
     few = w is not None and (w.n_requests < p.min_cell or 0 < w.n_started < p.min_cell)   # estimates hidden
-    hide = lambda d: {"estimate": None, "ci_low": None, "ci_high": None} if few else d  # noqa: E731
-    from ..study.waiting import share_shown    # a share that would give back a count below the threshold: hidden
-    share = lambda d: hide(w.share_within[d]) if share_shown(w, d, p.min_cell) \
-        else {"estimate": None, "ci_low": None, "ci_high": None}  # noqa: E731
+    hide = lambda d: none() if few else d  # noqa: E731
+    share = lambda d: hide(w.share_within[d]) if share_shown(w, d, p.min_cell) else none()  # noqa: E731
     waiting = None if w is None else {
         "median_days": hide(w.median_days), "share_started_within_norm": share(w.norm_days),
         "norm_days": w.norm_days, "conditional_on_starting": w.conditional,
         "share_started_within_weeks": {str(d // 7): share(d) for d in (28, 56, 84)},
         "n_requests": _protect_flow({"n": w.n_requests}, p)["n"]}
-    from ..study.routes import LIGHT_LEVELS, step_up_out_of
     small = lambda k: 0 < k < p.min_cell  # noqa: E731  (a rate, with its exact interval, gives its count back)
     rates = r.step_rates
     light_hidden = bool(any(small(int(k)) for k in rates.loc[rates["level"].isin(LIGHT_LEVELS), "step_ups"]))
@@ -177,10 +177,9 @@ def _routes_blocks(r, p) -> dict:
         else row["step_up_per_100_child_years"],
         "step_down_per_100_child_years": None if small(int(row["step_downs"])) else row["step_down_per_100_child_years"]}
         for row in rates.to_dict("records")}
-    none = {"estimate": None, "ci_low": None, "ci_high": None}
-    k_light = step_up_out_of(rates)[0]
     return {"waiting": waiting, "routes": {
-        "step_up_per_100_child_years": none if small(k_light) else r.step_up, "step_up_from_levels": ["universeel", "selectief", "licht"],
-        "step_up_all_levels_per_100_child_years": none if small(int(rates["step_ups"].sum())) else r.step_up_all,
+        "step_up_per_100_child_years": none() if small(step_up_out_of(rates)[0]) else r.step_up,
+        "step_up_from_levels": list(LIGHT_LEVELS),
+        "step_up_all_levels_per_100_child_years": none() if small(int(rates["step_ups"].sum())) else r.step_up_all,
         "by_level": levels,
         "repeat_use_share": r.repeat_share}}
