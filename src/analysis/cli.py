@@ -1,12 +1,13 @@
 """The ``workbench`` command.
 
-    workbench synth --out DIR [--seed N] [--municipality CODE:CHILDREN ...] [--prevent P]
+    workbench synth --out DIR [--seed N] [--municipality CODE:CHILDREN ...] [--prevent P] [--ijw DIR]
                     [--delay-months D] [--reduce R] [--unmeasured-confounding U] [--messy] [--complete-registration]
                     [--registration TYPE:FROM[-TO]:SENSITIVITY ...] [--misdeclare]
                     [--region N | --national] [--scale F] [--no-truth]
     workbench validate DIR [--processed DIR]      exit 0 clean, 1 rows rejected, 2 unreadable
     workbench pseudonymise IN OUT [--key-file F]  (or WORKBENCH_PSEUDONYM_KEY)
-    workbench import-ijw ARCHIVE --out DIR [--key-file F]   specialist episodes from iJw messages (exit 1: rejections)
+    workbench import-ijw ARCHIVE --out DIR [--key-file F] [--products F]
+                                                  specialist episodes from iJw messages (exit 1: rejections)
     workbench batch [--municipality CODE ...] [--workers N | --scheduler ADDRESS] [--force] [--lang nl|en]
                     [--runs DIR] ...              exit 0 all done, 1 a municipality failed (named)
     workbench publish [--runs DIR] [--out OUT] [--lang nl|en] [--pdf]
@@ -59,15 +60,17 @@ def cmd_synth(a: argparse.Namespace) -> int:
     p = SynthParams(seed=a.seed, prevent=a.prevent, delay_months=a.delay_months, reduce=a.reduce,
                     unmeasured_confounding=a.unmeasured_confounding, messy=a.messy,
                     light_registration="complete" if a.complete_registration else "realistic",
-                    registration=tuple(a.registration or ()), misdeclare=a.misdeclare, **kw)
+                    registration=tuple(a.registration or ()), misdeclare=a.misdeclare, ijw=bool(a.ijw), **kw)
     many = len(p.municipalities) > 10
     if many:
         print(f"{len(p.municipalities)} municipalities, {sum(m.children for m in p.municipalities):,} children, "
               f"written one after another into {a.out}")
-    for folder in synthesize(Path(a.out), p, progress=bar("synth"), truth=not a.no_truth):
+    ijw = Path(a.ijw) if a.ijw else None
+    for folder in synthesize(Path(a.out), p, progress=bar("synth"), truth=not a.no_truth, ijw=ijw):
         if not many:
             print(f"{folder}: synthetic registry (SYNTHETISCHE DATA)"
-                  + (", ground truth in ground_truth.json" if not a.no_truth else ""))
+                  + (", ground truth in ground_truth.json" if not a.no_truth else "")
+                  + (f"; its iJw archive in {ijw / folder.name} (see README.txt there)" if ijw else ""))
     return EXIT_OK
 
 
@@ -172,18 +175,28 @@ def cmd_pooled(a: argparse.Namespace) -> int:
 
 
 def cmd_import_ijw(a: argparse.Namespace) -> int:
-    from .registry.ijw_import import import_archive, write_import
+    from .registry.ijw_import import import_archive, read_products, write_import
     from .registry.pseudonymise import load_key
     key = load_key(Path(a.key_file) if a.key_file else None)
-    result = import_archive(Path(a.archive), key)
+    products = read_products(Path(a.products)) if a.products else None
+    result = import_archive(Path(a.archive), key, products)
     written = write_import(result, Path(a.out))
     for r in result.account.to_dict("records"):
-        print(f"{r['kind']}: read {r['read']}, used {r['used']}, deleted {r['deleted']}, rejected {r['rejected']}"
-              + (f" ({r['stop_without_start']} stops without a start)" if r["stop_without_start"] else ""))
-    for f in result.rejected_files:
-        print(f"  ! {f['file']}: {f['reason']}", file=sys.stderr)
-    for b in result.rejected_blocks.to_dict("records"):
-        print(f"  ! {b['file']} {b['xpath']}: {b['rule']}", file=sys.stderr)
+        print(f"{r['kind']}: read {r['read']}, used {r['used']}, deleted {r['deleted']} ({r['corrected']} corrections), "
+              f"rejected {r['rejected']}"
+              + (f"; {r['stop_without_start']} stops without a start" if r["stop_without_start"] else ""))
+    lines = ([f"  ! {f['file']}: {f['reason']}" for f in result.rejected_files]
+             + [f"  ! {b['file']} {b['xpath']}: {b['rule']}" for b in result.rejected_blocks.to_dict("records")])
+    for line in lines[:20]:
+        print(line, file=sys.stderr)
+    if len(lines) > 20:
+        print(f"  … and {len(lines) - 20} more, every one in {Path(a.out) / 'import_report.json'}", file=sys.stderr)
+    if products is None:
+        print(f"  no product list (--products): the BIJ form of care came from the product category, and there "
+              f"is no level of intervention", file=sys.stderr)
+    elif result.form_from["category"]:
+        print(f"  ! {result.form_from['category']} episodes have a product not in {a.products}: their BIJ form came "
+              "from the product category", file=sys.stderr)
     if result.no_hulpvorm:
         print(f"  ! {result.no_hulpvorm} episodes have a product category without a BIJ form of care; "
               "validation will reject them", file=sys.stderr)
@@ -393,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "this fraction, 0–1 (default: %(default)s)")
     s.add_argument("--unmeasured-confounding", type=float, default=0.0, metavar="U",
                    help="share of the latent severity that the SDQ does not capture, 0–1 (default: %(default)s)")
+    s.add_argument("--ijw", metavar="DIR",
+                   help="also write, per municipality, the iJw messages of its specialist care (JW301/305/307/315, "
+                        "with planted corrections, temporary stops and rule breakers, listed in manifest.json) "
+                        "into DIR/<code>/; person ids then are pseudonyms of synthetic BSNs")
     s.add_argument("--messy", action="store_true", help="inject registration defects, listed in a manifest (default: off)")
     s.add_argument("--complete-registration", action="store_true",
                    help="every provider type registers light support from the registry start "
@@ -440,6 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the delivery folder: specialist_episodes.csv and import_report.json are written there")
     j.add_argument("--key-file", metavar="FILE",
                    help="file with the secret key, at least 16 bytes (default: $WORKBENCH_PSEUDONYM_KEY)")
+    j.add_argument("--products", metavar="FILE",
+                   help="the region's product list (CSV/XLSX: ijw_productcategorie, ijw_productcode, bij_hulpvorm, "
+                        "optionally intervention_level): the BIJ form and level per product; without it the form "
+                        "comes from the product category")
     j.set_defaults(func=cmd_import_ijw)
     r = sub.add_parser("run", help="batch, then publish: the main job")
     _batch_options(r)

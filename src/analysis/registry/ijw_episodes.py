@@ -13,6 +13,8 @@ The rules (``shared/notes/ijw.md``, "Rebuilding episodes"):
   whose key is already delivered is rejected (``duplicate_delivery``: a message delivered twice); a
   start cannot be deleted while a stop refers to it (``start_deleted_after_stop``). A correction
   is a delete followed by a new delivery: both count, the delete as deleted.
+- A delete followed by a new delivery of the same product (a start) or of a stop for the same
+  start is counted as a correction (``corrected``, a part of ``deleted``).
 - An episode is a start closed by its stop (the stop with the start's date): a definitive stop
   ends it with its date and reason; a temporary stop (JZ588 ``20``) alone ends it with reason 20 (a
   new start under the allocation is a new episode); with a definitive stop as well, the definitive
@@ -26,11 +28,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: JZ588 → BIJ end reason (the notes: 31→01, 34→02, 32→03, 33→04, 35→05; death 02 → 05)
+#: JZ588 → BIJ end reason (the notes: 31→01, 34→02, 32→03, 33→04, 35→05; death 02 → 05). The
+#: others (20 temporarily, 36 by the municipality, 37 change request, 38 switch of provider, 39
+#: outflow to another domain) have no BIJ counterpart: the BIJ reason stays empty, ``end_reason_ijw``
+#: keeps them (validation accepts an end date without a BIJ reason; none is made up)
 BIJ_END_REASON = {"31": "01", "34": "02", "32": "03", "33": "04", "35": "05", "02": "05"}
 TEMPORARY = "20"
-BLOCK_COLUMNS = ["kind", "date", "message_id", "order", "file", "xpath", "bsn", "provider", "allocation", "category",
-                 "code", "begin", "reason", "end", "status"]
+BLOCK_COLUMNS = ["kind", "date", "message_id", "order", "file", "xpath", "bsn", "provider", "municipality",
+                 "allocation", "category", "code", "begin", "reason", "end", "status"]
 
 
 def block_frame(messages) -> pd.DataFrame:
@@ -42,7 +47,7 @@ def block_frame(messages) -> pd.DataFrame:
         for k, b in enumerate(m.blocks):
             rows.append({"kind": m.kind, "date": m.date, "message_id": m.identification, "order": k, "file": m.file,
                          "xpath": b.xpath, "bsn": m.client.get("Bsn", ""), "provider": m.header.get("Afzender", ""),
-                         "allocation": b.get("ToewijzingNummer"), "category": b.get("Product/Categorie"),
+                         "municipality": m.header.get("Ontvanger", ""), "allocation": b.get("ToewijzingNummer"), "category": b.get("Product/Categorie"),
                          "code": b.get("Product/Code"), "begin": b.get("Begindatum"),
                          "reason": b.get("RedenBeeindiging"), "end": b.get("Einddatum"),
                          "status": b.get("StatusAanlevering")})
@@ -54,29 +59,38 @@ def rebuild(blocks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     end_reason_bij``) and the account of every block (``blocks`` with ``outcome`` used / deleted /
     rejected and ``rule``)."""
     b = blocks.sort_values(["date", "message_id", "order"], kind="stable").copy()
-    b["outcome"], b["rule"] = "", ""
+    b["outcome"], b["rule"], b["corrected"] = "", "", False
     starts: dict[tuple, int] = {}
     stops: dict[tuple, int] = {}
+    stopped: dict[tuple, int] = {}      # start key → stops delivered for it
+    pending: dict[tuple, int] = {}      # what a delete took away (a start's product, a stop's start) → the delete
     for i, r in b.iterrows():
         product = (r["bsn"], r["allocation"], r["category"], r["code"], r["begin"])
         if r["kind"] == "JW305":
-            key, store = product, starts
+            key, store, group = product, starts, ("start", *product[:4])
         else:
-            key, store = (*product, r["reason"]), stops
+            key, store, group = (*product, r["reason"]), stops, ("stop", *product)
         if r["status"] == "1":
             if key in store:
                 b.at[i, "outcome"], b.at[i, "rule"] = "rejected", "duplicate_delivery"
             else:
                 store[key] = i
                 b.at[i, "outcome"] = "used"
+                if r["kind"] == "JW307":
+                    stopped[product] = stopped.get(product, 0) + 1
+                if group in pending:       # a delete followed by a new delivery: a correction
+                    b.at[pending.pop(group), "corrected"] = True
         elif r["status"] == "3":
             if key not in store:
                 b.at[i, "outcome"], b.at[i, "rule"] = "rejected", "delete_without_delivery"
-            elif r["kind"] == "JW305" and any(k[:5] == product for k in stops):
+            elif r["kind"] == "JW305" and stopped.get(product, 0):
                 b.at[i, "outcome"], b.at[i, "rule"] = "rejected", "start_deleted_after_stop"
             else:
                 b.at[store.pop(key), "outcome"] = "deleted"
                 b.at[i, "outcome"] = "deleted"
+                pending[group] = i
+                if r["kind"] == "JW307":
+                    stopped[product] -= 1
         else:
             b.at[i, "outcome"], b.at[i, "rule"] = "rejected", "unknown_status"
     episodes = []
@@ -91,7 +105,8 @@ def rebuild(blocks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         for j in idx:
             b.at[j, "rule"] = "stop_without_start"
         episodes.append(_episode(ended[0], ended))
-    cols = ["bsn", "provider", "allocation", "category", "code", "start", "end", "end_reason_ijw", "end_reason_bij"]
+    cols = ["bsn", "provider", "municipality", "allocation", "category", "code", "start", "end", "end_reason_ijw",
+            "end_reason_bij"]
     out = pd.DataFrame(episodes, columns=cols).sort_values(["bsn", "start", "allocation"], kind="stable")
     return out.reset_index(drop=True), b.sort_index()
 
@@ -100,20 +115,23 @@ def _episode(first: pd.Series, stops: list[pd.Series]) -> dict:
     final = [s for s in stops if s["reason"] != TEMPORARY]
     pick = max(final or stops, key=lambda s: s["end"]) if stops else None
     reason = pick["reason"] if pick is not None else ""
-    return {"bsn": first["bsn"], "provider": first["provider"], "allocation": first["allocation"],
+    return {"bsn": first["bsn"], "provider": first["provider"], "municipality": first["municipality"],
+            "allocation": first["allocation"],
             "category": first["category"], "code": first["code"], "start": first["begin"],
             "end": pick["end"] if pick is not None else "", "end_reason_ijw": reason,
             "end_reason_bij": BIJ_END_REASON.get(reason, "")}
 
 
 def account(blocks: pd.DataFrame) -> pd.DataFrame:
-    """Per message type: read, used, deleted, rejected (input = used + deleted + rejected), and how
-    many of the used are stops without a start."""
+    """Per message type: read, used, deleted, rejected (input = used + deleted + rejected); how many
+    deletes were corrections (followed by a new delivery of the same product or of a stop for the
+    same start) and how many of the used are stops without a start."""
     g = blocks.groupby("kind")
     out = pd.DataFrame({"read": g.size(),
                         "used": g["outcome"].apply(lambda s: int((s == "used").sum())),
                         "deleted": g["outcome"].apply(lambda s: int((s == "deleted").sum())),
                         "rejected": g["outcome"].apply(lambda s: int((s == "rejected").sum())),
+                        "corrected": g["corrected"].apply(lambda s: int(s.sum())),
                         "stop_without_start": g["rule"].apply(lambda s: int((s == "stop_without_start").sum()))})
     return out.reset_index()
 

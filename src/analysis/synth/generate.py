@@ -17,6 +17,7 @@ from .tables import (light_table, persons_table, protection_table, pseudonyms, r
 from .requests import requests_table, waiting_truth
 from .routes import step_up_truth
 from .registration import declared_windows, design_periods, registration_plan, truth_block
+from .ijw import synthetic_bsns, synthetic_key, with_allocation_numbers
 from .truth import ground_truth
 
 SYNTHETIC_NOTE = ("SYNTHETISCHE DATA — verzonnen kinderen in een verzonnen gemeente; geen echte personen. "
@@ -25,6 +26,15 @@ TABLE_ORDER = ("persons", "residence_periods", "screenings", "light_support_epis
                "specialist_episodes", "protection_measures", "requests")
 #: the course runs on this many days past the extract, for the requests still waiting then
 WAIT_HORIZON_DAYS = 3 * 365
+
+
+def ijw_ids(p: SynthParams, m: Municipality, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Person ids and synthetic BSNs of a registry made for an iJw archive: the ids are the BSNs'
+    pseudonyms under the synthetic key, as ``workbench import-ijw`` makes them."""
+    from ..registry.pseudonymise import pseudonym
+    bsn = synthetic_bsns(p.seed, m.code, n)
+    key = synthetic_key(p.seed, m.code)
+    return np.array([pseudonym(key, b) for b in bsn], dtype=object), bsn
 
 
 def simulate_municipality(m: Municipality, p: SynthParams, truth: bool = True) -> tuple[dict[str, pd.DataFrame], dict, dict]:
@@ -43,11 +53,13 @@ def simulate_municipality(m: Municipality, p: SynthParams, truth: bool = True) -
     # (the same events as a run that stops there)
     longer = run_course(pop, scr, draws, p, extract + 1 + WAIT_HORIZON_DAYS)
     course = course_before(longer, month_grid_end(pop, extract + 1))
-    ids = pseudonyms(f"person:{p.seed}:{m.code}", pop.n)
+    ids = pseudonyms(f"person:{p.seed}:{m.code}", pop.n) if not p.ijw else ijw_ids(p, m, pop.n)[0]
     trng = np.random.default_rng(s_tables)
     plan = registration_plan(m, p)
     light, light_days = light_table(pop, course, draws.provider, ids, m, p, trng, plan)
     spec, spec_days = specialist_table(pop, course, ids, m, p, trng)
+    if p.ijw:
+        spec = with_allocation_numbers(spec)
     later = longer.spell_start > extract
     requests, spec = requests_table(pop, spec, {"person": longer.spell_person[later], "start": longer.spell_start[later]},
                                     ids, m, p, np.random.default_rng(s_requests))
@@ -122,10 +134,13 @@ def _truth_document(m: Municipality, p: SynthParams, truth: dict) -> dict:
     }
 
 
-def write_municipality(out: Path, m: Municipality, p: SynthParams, truth: bool = True) -> Path:
+def write_municipality(out: Path, m: Municipality, p: SynthParams, truth: bool = True, ijw: Path | None = None) -> Path:
     """Write ``out/<code>/`` and return that folder (``truth=False``: without ``ground_truth.json``,
-    its truth not simulated)."""
+    its truth not simulated; ``ijw``: also the iJw archive of its specialist episodes in
+    ``ijw/<code>/``, ``p.ijw`` set)."""
     tables, truth_doc, manifest = simulate_municipality(m, p, truth=truth)
+    if ijw is not None:
+        write_ijw_archive(Path(ijw) / m.code, tables, m, p)
     folder = Path(out) / m.code
     for name in TABLE_ORDER:
         io.write_csv(folder / f"{name}.csv", tables[name])
@@ -144,10 +159,37 @@ def write_municipality(out: Path, m: Municipality, p: SynthParams, truth: bool =
     return folder
 
 
-def synthesize(out: Path, p: SynthParams, progress=None, truth: bool = True) -> list[Path]:
+def write_ijw_archive(folder: Path, tables: dict[str, pd.DataFrame], m: Municipality, p: SynthParams) -> Path:
+    """``folder/berichten/`` (the messages), ``manifest.json`` (what was planted and what the
+    import report must name), ``products.csv`` (the region's product list), ``key.txt`` (the
+    synthetic key) and a README."""
+    from ..errors import ParameterError
+    from .ijw import build_archive
+    if not p.ijw:
+        raise ParameterError("an iJw archive needs a registry made for it (SynthParams(ijw=True))")
+    ids, bsn = ijw_ids(p, m, len(tables["persons"]))
+    arch = build_archive(tables, dict(zip(ids, bsn)), m.code, p.extract_date,
+                         np.random.default_rng([p.seed, int(m.code), 72]))
+    folder = Path(folder)
+    for name, data in arch.files.items():
+        io.write_bytes(folder / "berichten" / name, data)
+    io.write_json(folder / "manifest.json", arch.manifest)
+    io.write_csv(folder / "products.csv", arch.products)
+    io.write_text(folder / "key.txt", synthetic_key(p.seed, m.code).decode() + "\n")
+    io.write_text(folder / "README.txt", SYNTHETIC_NOTE + "\n\n" + IJW_NOTE + "\n")
+    return folder
+
+
+IJW_NOTE = ("iJw-berichten (JW301/305/307/315) voor de synthetische specialistische trajecten, met geplante "
+            "correcties, tijdelijke stops, late stops, dubbele leveringen en regelbrekers (manifest.json). "
+            "BSN's synthetisch; key.txt is de synthetische sleutel. Inlezen:\n"
+            "  workbench import-ijw berichten --out <map> --key-file key.txt --products products.csv")
+
+
+def synthesize(out: Path, p: SynthParams, progress=None, truth: bool = True, ijw: Path | None = None) -> list[Path]:
     """Write every municipality of ``p``, one after another (only one municipality's arrays in
     memory at a time: a national registry streams); ``progress`` wraps the iterable (e.g. tqdm);
-    ``truth=False``: without ground truths."""
+    ``truth=False``: without ground truths; ``ijw``: also each one's iJw archive there."""
     p.check()
     items = progress(p.municipalities) if progress else p.municipalities
-    return [write_municipality(Path(out), m, p, truth=truth) for m in items]
+    return [write_municipality(Path(out), m, p, truth=truth, ijw=ijw) for m in items]

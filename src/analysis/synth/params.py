@@ -127,6 +127,9 @@ class SynthParams:
     wait_sigma: float = 0.6
     withdraw_per_year: float = 0.6
     referred_share: float = 0.35
+    # person ids as the pseudonyms of synthetic BSNs under a synthetic key, and allocation numbers on
+    # the specialist episodes: the registry of which ``workbench synth --ijw`` writes an iJw archive
+    ijw: bool = False
     extra: dict = field(default_factory=dict)
 
     def check(self) -> None:

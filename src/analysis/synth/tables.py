@@ -157,6 +157,8 @@ _FORM_CATEGORY = {"02": ("45", "54", "52"), "03": ("41",), "04": ("45",), "11": 
 _FORM_LEVEL = {"02": "specialistisch", "03": "intensief_en_specialistisch", "04": "intensief",
                "11": "overname_van_opvoeding", "12": "intensief_en_specialistisch",
                "13": "intensief_en_specialistisch", "14": "intensief_en_specialistisch"}
+#: BIJ form of care → the letter in the synthetic regional product code
+FORM_LETTER = {"02": "A", "03": "B", "04": "C", "11": "D", "12": "E", "13": "F", "14": "G"}
 _IJW_REASON = {"01": "31", "02": "34", "03": "32", "04": "33", "05": "35", "": ""}
 
 
@@ -213,7 +215,8 @@ def specialist_table(pop, c: Course, ids, m: Municipality, p: SynthParams,
         "episode_id": "", "person_id": ids[person],
         "provider_agb": [f"{int(m.code):04d}{k:04d}" for k in provider],
         "bij_hulpvorm": form, "ijw_productcategorie": category,
-        "ijw_productcode": [f"{cat}A{k:02d}" for cat, k in zip(category, provider)],
+        # the region's product code: category, a letter for the form of care, the provider's number
+        "ijw_productcode": [f"{cat}{FORM_LETTER[f]}{k:02d}" for cat, f, k in zip(category, form, provider)],
         "referrer": referrer,
         "started_in_crisis": np.where(rng.random(n) < np.where(form >= "11", 0.25, 0.04), "01", "02"),
         "intervention_level": [_FORM_LEVEL[f] for f in form],
