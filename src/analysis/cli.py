@@ -6,6 +6,7 @@
                     [--region N | --national] [--scale F] [--no-truth]
     workbench validate DIR [--processed DIR]      exit 0 clean, 1 rows rejected, 2 unreadable
     workbench pseudonymise IN OUT [--key-file F]  (or WORKBENCH_PSEUDONYM_KEY)
+    workbench mapping draft EXPORT_DIR [--out FILE] [--force]   a first mapping.yml, TODOs where it cannot tell
     workbench import-ijw ARCHIVE --out DIR [--key-file F] [--products F]
                                                   specialist episodes from iJw messages (exit 1: rejections)
     workbench batch [--municipality CODE ...] [--workers N | --scheduler ADDRESS] [--force] [--lang nl|en]
@@ -203,6 +204,26 @@ def cmd_import_ijw(a: argparse.Namespace) -> int:
     print(f"{len(result.episodes)} specialist episodes → {written[0]}; the account in {written[1]} "
           "(BSNs pseudonymised on reading; the key was not written anywhere)")
     return EXIT_OK if result.clean else EXIT_REJECTED
+
+
+def cmd_mapping_draft(a: argparse.Namespace) -> int:
+    from . import io
+    from .registry.draft import draft_mapping
+    folder = Path(a.export)
+    out = Path(a.out) if a.out else folder / "mapping.yml"
+    if out.exists() and not a.force:
+        raise ParameterError(f"{out} exists: give --out FILE for the draft, or --force to overwrite it")
+    d = draft_mapping(folder)
+    io.write_text(out, d.text)
+    for table, label in d.tables.items():
+        print(f"{label} → {table}")
+    for label in d.unplaced:
+        print(f"{label} → ? (not placed: see the TODO at the end of the draft)")
+    print(f"draft written to {out}: {len(d.todos)} TODOs to fill in"
+          + (f" ({', '.join(d.todos[:6])}{' …' if len(d.todos) > 6 else ''})" if d.todos else "")
+          + ". Check every line, then: workbench pseudonymise "
+          f"{folder} data/raw/<code>/ --key-file key.txt and workbench validate data/raw/<code>/ (docs/mapping.md)")
+    return EXIT_OK
 
 
 def cmd_pseudonymise(a: argparse.Namespace) -> int:
@@ -436,6 +457,14 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--tau-long-months", type=int, default=60, metavar="MONTHS", help="τ_L (default: %(default)s)")
     o.add_argument("--out", metavar="FILE", help="write the estimates, answers and rounded counts as JSON")
     o.set_defaults(func=cmd_pooled)
+    mp = sub.add_parser("mapping", help="help with mapping.yml for a municipality's own export")
+    msub = mp.add_subparsers(dest="mapping_command", required=True)
+    md = msub.add_parser("draft", help="write a first mapping.yml for an export folder, with TODOs where it "
+                                       "cannot tell (check every line)")
+    md.add_argument("export", metavar="EXPORT_DIR", help="the folder with the municipality's own files")
+    md.add_argument("--out", metavar="FILE", help="where the draft goes (default: EXPORT_DIR/mapping.yml)")
+    md.add_argument("--force", action="store_true", help="overwrite an existing file")
+    md.set_defaults(func=cmd_mapping_draft)
     v = sub.add_parser("validate", help="validate deliveries: exit 0 clean, 1 rows rejected, 2 unreadable")
     v.add_argument("dir", help="one delivery folder, or a folder with one folder per municipality")
     v.add_argument("--processed", default=str(paths.PROCESSED_DIR), metavar="DIR",

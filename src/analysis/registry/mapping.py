@@ -143,17 +143,18 @@ DATE_FORMATS = ("jjjj-mm-dd", "dd-mm-jjjj", "dd/mm/jjjj", "jjjjmmdd", "dd.mm.jjj
                 "mm/dd/jjjj")
 
 
-def guess_date_format(values: pd.Series, share: float = 0.9) -> str | None:
+def guess_date_format(values: pd.Series, share: float = 0.9, bij_partial: bool = False) -> str | None:
     """The format of :data:`DATE_FORMATS` in which most filled values (``share``) are dates, the
     first of the best; None when none fits (or nothing is filled). ``dd/mm/jjjj`` wins over
-    ``mm/dd/jjjj`` when both fit (a Dutch export)."""
+    ``mm/dd/jjjj`` when both fit (a Dutch export). ``bij_partial``: BIJ birth dates with ``00`` for
+    an unknown day or month count as dates in ``jjjjmmdd``."""
     s = values.astype(str).str.strip()
     s = s[s != ""]
     if not len(s):
         return None
     best, best_ok = None, 0.0
     for fmt in DATE_FORMATS:
-        ok = 1.0 - float(parse_dates(s, fmt, strict=False)[2].mean())
+        ok = 1.0 - float(parse_dates(s, fmt, strict=False, bij_partial=bij_partial)[2].mean())
         if ok > best_ok + 1e-12:
             best, best_ok = fmt, ok
     return best if best_ok >= share else None

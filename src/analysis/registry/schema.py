@@ -56,6 +56,10 @@ class Format:
     tables: dict[str, Table]
     rules: dict[str, dict[str, str]]
     codes: dict[str, dict[str, dict[str, str]]] = field(repr=False)
+    #: per table and column the names an export tends to give it; per code list and code the values
+    #: an export tends to write for it (``workbench mapping draft``)
+    synonyms: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    code_synonyms: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
     accepts: tuple[str, ...] = ()          # the delivery versions this format reads
 
     def reads(self, version) -> bool:
@@ -89,7 +93,11 @@ def load_format(text: str | None = None) -> Format:
     }
     codes = {k: {str(c): v for c, v in vals.items()} for k, vals in raw["codes"].items()}
     fmt = Format(version=str(raw["version"]), accepts=tuple(str(v) for v in raw.get("accepts", ())), name=raw["name"], delivery=raw["delivery"],
-                 tables=tables, rules=raw["rules"], codes=codes)
+                 tables=tables, rules=raw["rules"], codes=codes,
+                 synonyms={t: {c: [str(x) for x in v] for c, v in cols.items()}
+                           for t, cols in (raw.get("synonyms") or {}).items()},
+                 code_synonyms={k: {str(c): [str(x) for x in v] for c, v in vals.items()}
+                                for k, vals in (raw.get("code_synonyms") or {}).items()})
     _check(fmt)
     return fmt
 
@@ -108,6 +116,18 @@ def _check(fmt: Format) -> None:
         for k in t.key + t.merge_key:
             if k not in t.columns:
                 raise ValueError(f"{t.name}: key column {k!r} is not a column")
+    for k, vals in fmt.codes.items():
+        for c, v in vals.items():     # a comma in an unquoted flow value splits it into keys
+            if set(v) != {"nl", "en"} or not all(isinstance(x, str) for x in v.values()):
+                raise ValueError(f"code list {k}, code {c!r}: give exactly nl and en, as text (quote a comma)")
+    for t, cols in fmt.synonyms.items():
+        for c in cols:
+            if t not in fmt.tables or c not in fmt.tables[t].columns:
+                raise ValueError(f"synonyms: {t}.{c} is not a column of the format")
+    for k, vals in fmt.code_synonyms.items():
+        for c in vals:
+            if k not in fmt.codes or c not in fmt.codes[k]:
+                raise ValueError(f"code_synonyms: {k} {c!r} is not a code of the format")
 
 
 FORMAT = load_format()
