@@ -7,6 +7,12 @@ hold them), then times
 pseudonymising. No peer: no other tool reads these messages.
 
     .venv/bin/python benchmarks/ijw_import.py [--messages 100000]
+    .venv/bin/python benchmarks/ijw_import.py --synthetic 40000
+
+``--synthetic CHILDREN`` times instead the archive that ``workbench synth --ijw`` writes for a
+municipality of that many children: all four message types (JW301 snapshots, JW315 requests),
+releases 3.0–3.2, envelopes, planted corrections, temporary stops and rule breakers, one file per
+message in a folder, imported with its product list.
 
 The last line: seconds per 100,000 messages.
 """
@@ -55,8 +61,13 @@ def archive(n_messages: int) -> bytes:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--messages", type=int, default=100_000)
+    ap.add_argument("--synthetic", type=int, metavar="CHILDREN",
+                    help="time the archive of a synthetic municipality of this many children instead")
     a = ap.parse_args()
     from analysis.registry.ijw_import import import_archive
+    if a.synthetic:
+        synthetic(a.synthetic)
+        return
     t0 = time.perf_counter()
     data = archive(a.messages)
     t_write = time.perf_counter() - t0
@@ -71,6 +82,28 @@ def main() -> None:
           f"{len(res.episodes):,} episodes; JW305 read {acc.loc['JW305', 'read']:,}, rejected "
           f"{acc.loc['JW305', 'rejected']:,}; import {took:.1f} s")
     print(f"import-ijw: {took / a.messages * 100_000:.1f} s per 100,000 messages")
+
+
+def synthetic(children: int) -> None:
+    from analysis.registry.ijw_import import import_archive, read_products
+    from analysis.synth.generate import write_municipality
+    from analysis.synth.ijw import synthetic_key
+    from analysis.synth.params import Municipality, SynthParams
+    p = SynthParams(ijw=True, municipalities=(Municipality("0037", "Synthetisch", children),))
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        write_municipality(Path(tmp) / "raw", p.municipalities[0], p, truth=False, ijw=Path(tmp) / "ijw")
+        t_write = time.perf_counter() - t0
+        folder = Path(tmp) / "ijw" / "0037"
+        files = sum(1 for _ in (folder / "berichten").rglob("*.xml"))
+        t0 = time.perf_counter()
+        res = import_archive(folder / "berichten", synthetic_key(p.seed, "0037"), read_products(folder / "products.csv"))
+        took = time.perf_counter() - t0
+        import json
+        n = json.loads((folder / "manifest.json").read_text())["messages"]
+    print(f"synthetic municipality of {children:,} children: {files:,} files, {n:,} messages (registry and archive "
+          f"written in {t_write:.1f} s); {len(res.episodes):,} episodes; import {took:.1f} s")
+    print(f"import-ijw: {took / n * 100_000:.1f} s per 100,000 messages")
 
 
 if __name__ == "__main__":

@@ -186,6 +186,11 @@ def cmd_import_ijw(a: argparse.Namespace) -> int:
         print(f"{r['kind']}: read {r['read']}, used {r['used']}, deleted {r['deleted']} ({r['corrected']} corrections), "
               f"rejected {r['rejected']}"
               + (f"; {r['stop_without_start']} stops without a start" if r["stop_without_start"] else ""))
+    ln = result.links
+    print(f"JW301: {ln['JW301']['blocks_read']} allocation blocks, {ln['JW301']['allocations']} allocations "
+          f"({ln['JW301']['withdrawn']} withdrawn); JW315: {ln['JW315']['blocks_read']} requests; "
+          f"{ln['episodes_with_a_current_allocation']} episodes under a current allocation, "
+          f"{ln['episodes_with_a_referrer']} with a referrer")
     lines = ([f"  ! {f['file']}: {f['reason']}" for f in result.rejected_files]
              + [f"  ! {b['file']} {b['xpath']}: {b['rule']}" for b in result.rejected_blocks.to_dict("records")])
     for line in lines[:20]:
@@ -458,7 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--out", metavar="FILE", help="write the estimates, answers and rounded counts as JSON")
     o.set_defaults(func=cmd_pooled)
     mp = sub.add_parser("mapping", help="help with mapping.yml for a municipality's own export")
-    msub = mp.add_subparsers(dest="mapping_command", required=True)
+    msub = mp.add_subparsers(dest="mapping_command", required=True, help="draft: a first mapping.yml")
     md = msub.add_parser("draft", help="write a first mapping.yml for an export folder, with TODOs where it "
                                        "cannot tell (check every line)")
     md.add_argument("export", metavar="EXPORT_DIR", help="the folder with the municipality's own files")

@@ -22,7 +22,7 @@ KEY = b"0123456789abcdef0123456789abcdef"
 
 
 def _guide_mapping() -> str:
-    spec = importlib.util.spec_from_file_location("guide", ROOT / "tests" / "docs" / "test_mapping_guide.py")
+    spec = importlib.util.spec_from_file_location("guide", ROOT / "tests" / "registry" / "test_mapping_guide.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return "".join(c for k, a, c in mod.PARTS if k == "file" and a == "export/mapping.yml")

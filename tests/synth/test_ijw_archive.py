@@ -77,6 +77,12 @@ def test_the_report_names_every_planted_rejection_with_file_and_element(archive)
     assert acc["JW305"]["deleted"] == 2 * planted["correction_start"]
     assert acc["JW307"]["deleted"] == 2 * planted["correction_stop"]
     assert report["bij_form_from"] == {"product_list": report["episodes"], "category": 0}
+    links = report["allocations_and_requests"]
+    # every episode under its allocation, with its referrer; the withdrawn ones counted, never linked
+    assert links["episodes_with_a_current_allocation"] == links["episodes_with_a_referrer"] == report["episodes"]
+    assert links["JW301"]["withdrawn"] == planted["withdrawn_allocation"]
+    assert links["JW301"]["allocations"] == report["episodes"] + planted["withdrawn_allocation"]
+    assert links["JW315"]["blocks_read"] == report["episodes"] + planted["withdrawn_allocation"]
     # the files really are out of date order: file order says nothing
     files = sorted(p.relative_to(archive / "ijw" / CODE / "berichten").as_posix()
                    for p in (archive / "ijw" / CODE / "berichten").rglob("*.xml"))

@@ -54,6 +54,7 @@ class IjwImport:
     rejected_files: list[dict]   # file, element, reason
     no_hulpvorm: int             # episodes whose category has no BIJ form (validation rejects them)
     form_from: dict              # how many episodes took their BIJ form from the product list, from the category
+    links: dict = None           # JW301 and JW315: blocks read, allocations, withdrawn, episodes linked
 
     @property
     def clean(self) -> bool:
@@ -66,7 +67,7 @@ class IjwImport:
                 "rejected_files": self.rejected_files,
                 "rejected_blocks": self.rejected_blocks.to_dict("records"),
                 "episodes": len(self.episodes), "episodes_without_bij_form": self.no_hulpvorm,
-                "bij_form_from": self.form_from,
+                "bij_form_from": self.form_from, "allocations_and_requests": self.links or {},
                 "ended_without_bij_reason": {r: int(n) for r, n in self.episodes.loc[
                     (self.episodes["end_date"] != "") & (self.episodes["end_reason_bij"] == ""),
                     "end_reason_ijw"].value_counts().sort_index().items()}}
@@ -110,7 +111,16 @@ def import_archive(archive: Path, key: bytes, products: pd.DataFrame | None = No
     messages, bad_files = read_archive(archive)
     blocks = block_frame(messages)
     episodes, acc = rebuild(blocks)
-    episodes = attach_referrer(episodes, allocations(messages), messages)
+    allocs = allocations(messages)
+    episodes = attach_referrer(episodes, allocs, messages)
+    live = set(zip(*(allocs.loc[~allocs["withdrawn"], c] for c in ("bsn", "provider", "allocation"))))
+    allocated = sum(k in live for k in zip(episodes["bsn"], episodes["provider"], episodes["allocation"]))
+    links = {"JW301": {"blocks_read": sum(len(m.blocks) for m in messages if m.kind == "JW301"),
+                       "allocations": int(len(allocs)), "withdrawn": int(allocs["withdrawn"].sum())},
+             "JW315": {"blocks_read": sum(len(m.blocks) for m in messages if m.kind == "JW315")},
+             "episodes_with_a_current_allocation": int(allocated),
+             "episodes_without_one": int(len(episodes) - allocated),
+             "episodes_with_a_referrer": int((episodes["referrer"] != "").sum())}
     pid = episodes["bsn"].map(lambda b: pseudonym(key, b))
     ident = [hashlib.sha256(f"{p}|{a}|{s}|{c}|{pr}".encode()).hexdigest()[:16]
              for p, a, s, c, pr in zip(pid, episodes["allocation"], episodes["start"], episodes["category"],
@@ -142,7 +152,8 @@ def import_archive(archive: Path, key: bytes, products: pd.DataFrame | None = No
                          columns=["kind", "read", "used", "deleted", "rejected", "corrected", "stop_without_start"]),
                      rejected_blocks=rej, rejected_files=bad_files, no_hulpvorm=int((out["bij_hulpvorm"] == "").sum()),
                      form_from={"product_list": int(listed.sum()),
-                                "category": int((~listed & (out["bij_hulpvorm"] != "").to_numpy()).sum())})
+                                "category": int((~listed & (out["bij_hulpvorm"] != "").to_numpy()).sum())},
+                     links=links)
 
 
 def write_import(result: IjwImport, out: Path) -> list[Path]:
